@@ -1,0 +1,104 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { correlationStorage, getCorrelationId, resolveCorrelation } from './context.ts';
+import {
+  CORRELATION_BAGGAGE_KEY,
+  CORRELATION_HEADER,
+  correlationIdFromHeaders,
+  withCorrelationBaggage,
+} from './headers.ts';
+
+interface ServerRequestStart {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+interface ClientRequestCreated {
+  request: ClientRequest;
+}
+/** The part of undici's internal Request that `undici:request:create` exposes and we use. */
+interface UndiciRequest {
+  headers: string | string[] | undefined;
+  addHeader(name: string, value: string): unknown;
+}
+
+const INSTALLED = Symbol.for('tracetail.correlation.httpHooks');
+type GlobalWithFlag = typeof globalThis & { [INSTALLED]?: boolean };
+
+/**
+ * Node publishes `http.server.request.start` just before emitting `request`, so entering the store
+ * here makes the id visible to the OTel http instrumentation (which opens the server span in its
+ * patched `emit`) and to every continuation of the application's handler.
+ */
+function onServerRequestStart(message: unknown): void {
+  try {
+    const { request, response } = message as ServerRequestStart;
+    const store = resolveCorrelation(correlationIdFromHeaders(request.headers));
+    correlationStorage.enterWith(store);
+    if (!response.headersSent) response.setHeader(CORRELATION_HEADER, store.correlationId);
+    // Putting the id into the incoming baggage header lets the OTel propagator (which extracts
+    // baggage right after this) carry it to every downstream call as a W3C baggage entry.
+    request.headers.baggage = withCorrelationBaggage(
+      typeof request.headers.baggage === 'string' ? request.headers.baggage : undefined,
+      store.correlationId,
+    );
+  } catch {
+    // Correlation is best effort: a failure here must never break the host's request.
+  }
+}
+
+function onHttpClientRequestCreated(message: unknown): void {
+  try {
+    const id = getCorrelationId();
+    if (id === undefined) return;
+    const { request } = message as ClientRequestCreated;
+    if (request.headersSent) return;
+    if (request.getHeader(CORRELATION_HEADER) === undefined) request.setHeader(CORRELATION_HEADER, id);
+    const baggage = request.getHeader('baggage');
+    request.setHeader(
+      'baggage',
+      withCorrelationBaggage(typeof baggage === 'string' ? baggage : undefined, id),
+    );
+  } catch {
+    // Never break an outgoing call for the sake of a header.
+  }
+}
+
+function undiciHasHeader(headers: UndiciRequest['headers'], name: string, needle?: string): boolean {
+  if (headers === undefined) return false;
+  const lines = Array.isArray(headers) ? headers : headers.split('\r\n');
+  return lines.some((line) => {
+    const lower = line.toLowerCase();
+    return lower.startsWith(`${name}:`) && (needle === undefined || lower.includes(needle));
+  });
+}
+
+function onUndiciRequestCreate(message: unknown): void {
+  try {
+    const id = getCorrelationId();
+    if (id === undefined) return;
+    const { request } = message as { request: UndiciRequest };
+    // undici keeps headers as raw `name: value\r\n` text (or a flat array in some versions).
+    const flat = Array.isArray(request.headers)
+      ? request.headers.flatMap((value, i, all) => (i % 2 === 0 ? [`${value}: ${all[i + 1] ?? ''}`] : []))
+      : request.headers;
+    if (!undiciHasHeader(flat, CORRELATION_HEADER)) request.addHeader(CORRELATION_HEADER, id);
+    if (!undiciHasHeader(flat, 'baggage', `${CORRELATION_BAGGAGE_KEY}=`)) {
+      request.addHeader('baggage', withCorrelationBaggage(undefined, id));
+    }
+  } catch {
+    // Same rule as above.
+  }
+}
+
+/**
+ * Installs the correlation hooks once per process: inbound HTTP servers, `node:http` clients and
+ * undici/fetch. Uses diagnostics_channel, so no module is patched and load order does not matter.
+ */
+export function installCorrelationHttpHooks(): void {
+  const holder = globalThis as GlobalWithFlag;
+  if (holder[INSTALLED] === true) return;
+  holder[INSTALLED] = true;
+  subscribe('http.server.request.start', onServerRequestStart);
+  subscribe('http.client.request.created', onHttpClientRequestCreated);
+  subscribe('undici:request:create', onUndiciRequestCreate);
+}
