@@ -1,0 +1,40 @@
+// Scrubs span attributes just before a span ends: values of sensitive keys (captured headers such
+// as http.request.header.authorization, or attributes an app set itself) and sensitive query
+// parameters inside URL attributes. Runs in `onEnding`, while the span is still writable, so the
+// exporter never sees the original value.
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { REDACTED, type Redactor, redactQueryString } from './redact.ts';
+
+const URL_ATTRIBUTES = new Set(['url.full', 'url.query', 'http.url', 'http.target']);
+
+export class RedactingSpanProcessor implements SpanProcessor {
+  readonly #redactor: Redactor;
+
+  constructor(redactor: Redactor) {
+    this.#redactor = redactor;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnding(span: Span): void {
+    for (const [key, value] of Object.entries(span.attributes)) {
+      if (this.#redactor.isSensitiveKey(key)) {
+        span.setAttribute(key, REDACTED);
+      } else if (URL_ATTRIBUTES.has(key) && typeof value === 'string' && value.includes('=')) {
+        const redacted = redactQueryString(value, this.#redactor);
+        if (redacted !== value) span.setAttribute(key, redacted);
+      }
+    }
+  }
+
+  onEnd(_span: ReadableSpan): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
