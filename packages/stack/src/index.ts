@@ -1,0 +1,19 @@
+// @tracetail/stack: obtains, starts, probes and stops the real backends as native loopback processes.
+export type { RunningBackend } from './backend-process.ts';
+export {
+  NotReadyError,
+  ObtainError,
+  PortInUseError,
+  PrerequisiteError,
+  StackConfigError,
+  StackError,
+  StopError,
+} from './errors.ts';
+export type { BackendName } from './obtain.ts';
+export { allBackends, defaultBackends, obtain } from './obtain.ts';
+export { cacheRoot, defaultStackDir, repoRoot } from './paths.ts';
+export { setProgressSink } from './progress.ts';
+export type { BackendStatus, PortChoice, StartOptions } from './stack.ts';
+export { stackStatus, standardPorts, startBackend, startStack, stopStack, useSharedStack } from './stack.ts';
+export type { Versions } from './versions.ts';
+export { versions, versionsFile } from './versions.ts';
