@@ -80,6 +80,13 @@ interface ServerLike {
   _onclose?: () => void;
 }
 
+interface McpInstruments {
+  readonly operationDuration: Histogram;
+  readonly sessionDuration: Histogram;
+  readonly toolCalls: Counter;
+  readonly sessionsActive: UpDownCounter;
+}
+
 const WRAPPED_HANDLER = Symbol.for('tracetail.mcp.wrappedHandler');
 const SESSION_STATE = Symbol.for('tracetail.mcp.session');
 interface SessionState {
@@ -100,10 +107,9 @@ const SUPPORTED_VERSIONS = ['>=1.0.0 <2'];
  * each request gets a span, duration metric and, for `tools/call`, an audit event.
  */
 export class McpServerInstrumentation extends InstrumentationBase<McpInstrumentationConfig> {
-  #operationDuration: Histogram | undefined;
-  #sessionDuration: Histogram | undefined;
-  #toolCalls: Counter | undefined;
-  #sessionsActive: UpDownCounter | undefined;
+  // `declare`: InstrumentationBase's constructor calls _updateMetricInstruments() before subclass
+  // fields would be initialised; a real field declaration would then reset them to undefined.
+  declare private instruments: McpInstruments | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super('@tracetail/otel/mcp', '0.1.0', config);
@@ -140,22 +146,24 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
 
   protected override _updateMetricInstruments(): void {
     const advice = { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS_SECONDS] };
-    this.#operationDuration = this.meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
-      unit: 's',
-      description: 'MCP request duration as observed by the server, from receipt until the result is ready',
-      advice,
-    });
-    this.#sessionDuration = this.meter.createHistogram(METRIC_MCP_SERVER_SESSION_DURATION, {
-      unit: 's',
-      description: 'Duration of MCP sessions, from initialize until close',
-      advice,
-    });
-    this.#toolCalls = this.meter.createCounter(METRIC_TRACETAIL_MCP_TOOL_CALLS, {
-      description: 'MCP tool calls by tool and outcome (a result with isError counts as failure)',
-    });
-    this.#sessionsActive = this.meter.createUpDownCounter(METRIC_TRACETAIL_MCP_SESSIONS_ACTIVE, {
-      description: 'MCP sessions initialized and not yet closed',
-    });
+    this.instruments = {
+      operationDuration: this.meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
+        unit: 's',
+        description: 'MCP request duration as observed by the server, from receipt until the result is ready',
+        advice,
+      }),
+      sessionDuration: this.meter.createHistogram(METRIC_MCP_SERVER_SESSION_DURATION, {
+        unit: 's',
+        description: 'Duration of MCP sessions, from initialize until close',
+        advice,
+      }),
+      toolCalls: this.meter.createCounter(METRIC_TRACETAIL_MCP_TOOL_CALLS, {
+        description: 'MCP tool calls by tool and outcome (a result with isError counts as failure)',
+      }),
+      sessionsActive: this.meter.createUpDownCounter(METRIC_TRACETAIL_MCP_SESSIONS_ACTIVE, {
+        description: 'MCP sessions initialized and not yet closed',
+      }),
+    };
   }
 
   #wrapSetRequestHandler(original: ServerLike['setRequestHandler']): ServerLike['setRequestHandler'] {
@@ -269,12 +277,15 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
       const toolName = attributes[ATTR_GEN_AI_TOOL_NAME];
       if (toolName !== undefined) metricAttributes[ATTR_GEN_AI_TOOL_NAME] = toolName;
       if (errorType !== undefined) metricAttributes[ATTR_ERROR_TYPE] = errorType;
-      this.#operationDuration?.record(seconds, metricAttributes);
+      this.instruments?.operationDuration.record(seconds, metricAttributes);
 
       if (request.method === 'initialize' && error === undefined) this.#openSession(server, attributes);
       if (request.method === 'tools/call') {
         const outcome = errorType === undefined ? 'success' : 'failure';
-        this.#toolCalls?.add(1, { [ATTR_GEN_AI_TOOL_NAME]: String(toolName ?? 'unknown'), outcome });
+        this.instruments?.toolCalls.add(1, {
+          [ATTR_GEN_AI_TOOL_NAME]: String(toolName ?? 'unknown'),
+          outcome,
+        });
         if (this.getConfig().auditToolCalls !== false) {
           this.#auditToolCall(server, request, extra, outcome, seconds, reason, result);
         }
@@ -324,7 +335,7 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
       if (attributes[key] !== undefined) sessionAttributes[key] = attributes[key];
     }
     holder[SESSION_STATE] = { startedAt: performance.now(), attributes: sessionAttributes };
-    this.#sessionsActive?.add(1);
+    this.instruments?.sessionsActive.add(1);
     // Protocol calls this._onclose() when its transport closes (DELETE, disconnect, server.close()).
     const originalOnClose = holder._onclose;
     if (typeof originalOnClose !== 'function') return;
@@ -334,8 +345,8 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
       if (state !== undefined) {
         holder[SESSION_STATE] = undefined;
         delete holder._onclose;
-        instrumentation.#sessionsActive?.add(-1);
-        instrumentation.#sessionDuration?.record(
+        instrumentation.instruments?.sessionsActive.add(-1);
+        instrumentation.instruments?.sessionDuration.record(
           (performance.now() - state.startedAt) / 1000,
           state.attributes,
         );

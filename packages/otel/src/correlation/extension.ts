@@ -1,0 +1,28 @@
+// Side-effect module loaded by the preload: wires correlation ids into the SDK's extension points.
+import { addHttpServerRequestHook, addLogRecordEnricher } from '../extensions.ts';
+import { getCorrelationStore } from './context.ts';
+import { installCorrelationHttpHooks } from './http-hooks.ts';
+import { correlationLogFields } from './log-fields.ts';
+
+/** Span attribute holding the correlation id (same name as the log and audit field). */
+export const CORRELATION_SPAN_ATTRIBUTE = 'correlation_id';
+/** Span attribute holding a rejected (malformed) caller value, escaped. */
+export const REJECTED_CORRELATION_SPAN_ATTRIBUTE = 'correlation_id_rejected';
+
+installCorrelationHttpHooks();
+
+// The http hook above entered the store before the instrumentation opened the server span.
+addHttpServerRequestHook((span) => {
+  const store = getCorrelationStore();
+  if (store === undefined) return;
+  span.setAttribute(CORRELATION_SPAN_ATTRIBUTE, store.correlationId);
+  if (store.rejectedCorrelationId !== undefined) {
+    span.setAttribute(REJECTED_CORRELATION_SPAN_ATTRIBUTE, store.rejectedCorrelationId);
+  }
+});
+
+addLogRecordEnricher((record) => {
+  for (const [key, value] of Object.entries(correlationLogFields())) {
+    if (record[key] === undefined) record[key] = value;
+  }
+});
