@@ -127,7 +127,8 @@ export async function runTraffic(options: TrafficOptions, signal?: AbortSignal):
     if (correlationId !== undefined && summary.correlationIds.length < 1000)
       summary.correlationIds.push(correlationId);
     summary.calls += 1;
-    const counts = (summary.byTool[scenario.tool] ??= { success: 0, failure: 0 });
+    const counts = summary.byTool[scenario.tool] ?? { success: 0, failure: 0 };
+    summary.byTool[scenario.tool] = counts;
     const call = async () => {
       try {
         const result = await client.callTool({ name: scenario.tool, arguments: scenario.args() });
