@@ -1,0 +1,176 @@
+// Start-up safety in real processes: bad configuration, the preload given twice, ESM under -r,
+// worker threads, excluded commands and the kill switch.
+import assert from 'node:assert/strict';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FIXTURES, getText, startApp } from './helpers/app-process.ts';
+
+function warnings(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.startsWith('tracetail warn:'));
+}
+
+describe('preload safety', () => {
+  it('a bad env value yields one clear warning and a working app', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '-r',
+      env: {
+        OTEL_TRACES_SAMPLER: 'sometimes',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        TRACETAIL_SHUTDOWN_TIMEOUT: '500',
+      },
+    });
+    try {
+      assert.equal((await getText(`http://127.0.0.1:${app.port}/`)).status, 200);
+      const relevant = warnings(app.stderr()).filter((line) => line.includes('OTEL_TRACES_SAMPLER'));
+      assert.equal(relevant.length, 1, app.stderr());
+      assert.match(
+        relevant[0]!,
+        /OTEL_TRACES_SAMPLER="sometimes" is not valid; accepted: always_on, always_off, traceidratio/,
+      );
+      assert.match(relevant[0]!, /Using parentbased_always_on\./);
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('a bad port falls back to the default with a warning naming the variable and range', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '-r',
+      env: {
+        OTEL_EXPORTER_PROMETHEUS_PORT: 'ninety',
+        TRACETAIL_SHUTDOWN_TIMEOUT: '-5',
+        OTEL_TRACES_EXPORTER: 'none',
+      },
+      waitForMetrics: false,
+    });
+    try {
+      assert.equal((await getText(`http://127.0.0.1:${app.port}/`)).status, 200);
+      const lines = warnings(app.stderr());
+      assert.ok(
+        lines.some((l) =>
+          /OTEL_EXPORTER_PROMETHEUS_PORT="ninety" is not valid; accepted: an integer from 0 to 65535\. Using 9464\./.test(
+            l,
+          ),
+        ),
+      );
+      assert.ok(
+        lines.some((l) =>
+          /TRACETAIL_SHUTDOWN_TIMEOUT="-5" is not valid; accepted: an integer from 100 to 120000 ms\. Using 5000 ms\./.test(
+            l,
+          ),
+        ),
+      );
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('headers with secrets are never echoed in warnings', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '-r',
+      env: { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20top-secret,broken' },
+    });
+    try {
+      assert.ok(warnings(app.stderr()).some((l) => l.includes('OTEL_EXPORTER_OTLP_HEADERS=<value hidden>')));
+      assert.ok(!app.stderr().includes('top-secret'));
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('loading the preload twice (-r and --import) starts it once', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '-r',
+      env: { NODE_OPTIONS: '--import @tracetail/otel/register', OTEL_LOG_LEVEL: 'debug' },
+    });
+    try {
+      const starts = app.stderr().match(/metrics on http:/g) ?? [];
+      assert.equal(starts.length, 1, app.stderr());
+      assert.match(app.stderr(), /already started via require; ignoring import/);
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('warns once that an ES module entry needs --import when started with -r', async () => {
+    const app = await startApp({ file: 'esm-plain.mjs', preload: '-r' });
+    try {
+      const lines = warnings(app.stderr()).filter((l) => l.includes('--import'));
+      assert.equal(lines.length, 1, app.stderr());
+      assert.match(lines[0]!, /is an ES module: with -r only CommonJS modules are instrumented/);
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+    const viaImport = await startApp({ file: 'esm-plain.mjs', preload: '--import' });
+    try {
+      assert.equal(warnings(viaImport.stderr()).length, 0, viaImport.stderr());
+    } finally {
+      viaImport.kill();
+      await viaImport.exited();
+    }
+  });
+
+  it('does not instrument worker threads a second time', async () => {
+    const app = await startApp({ file: 'worker.cjs', preload: '-r', env: { OTEL_LOG_LEVEL: 'debug' } });
+    try {
+      assert.match(app.stderr(), /WORKER STARTED/);
+      assert.match(app.stderr(), /not instrumenting this process: worker thread/);
+      assert.equal((app.stderr().match(/metrics on http:/g) ?? []).length, 1);
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('stays inactive in excluded commands (npm, npx, … inheriting NODE_OPTIONS)', async () => {
+    try {
+      // A script named like npm's entry point, started from the fixtures folder so the preload resolves.
+      copyFileSync(join(FIXTURES, 'plain.cjs'), join(FIXTURES, 'npm-cli.cjs'));
+      const app = await startApp({
+        file: 'npm-cli.cjs',
+        preload: '-r',
+        env: { OTEL_LOG_LEVEL: 'debug' },
+        waitForMetrics: false,
+      });
+      try {
+        assert.match(
+          app.stderr(),
+          /not instrumenting this process: command "npm" is in TRACETAIL_EXCLUDE_COMMANDS/,
+        );
+        assert.doesNotMatch(app.stderr(), /metrics on http:/);
+      } finally {
+        app.kill();
+        await app.exited();
+      }
+    } finally {
+      rmSync(join(FIXTURES, 'npm-cli.cjs'), { force: true });
+    }
+  });
+
+  it('OTEL_SDK_DISABLED=true turns the preload off', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '--import',
+      env: { OTEL_SDK_DISABLED: 'true', OTEL_LOG_LEVEL: 'debug' },
+      waitForMetrics: false,
+    });
+    try {
+      assert.equal((await getText(`http://127.0.0.1:${app.port}/`)).status, 200);
+      assert.match(app.stderr(), /not instrumenting this process: OTEL_SDK_DISABLED=true/);
+      assert.doesNotMatch(app.stderr(), /metrics on http:/);
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+});
