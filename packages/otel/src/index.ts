@@ -9,8 +9,8 @@ export { audit } from './audit/facade.ts';
 export type { AuditOutcome, AuditRecordInput, AuditStats } from './audit/index.ts';
 export { AUDIT_EVENT_FIELDS } from './audit/index.ts';
 export type { TracetailConfig } from './config.ts';
-export { CORRELATION_HEADER, getCorrelationId, runWithCorrelationId } from './correlation/index.ts';
 export { loadConfig, parseConfig } from './config.ts';
+export { CORRELATION_HEADER, getCorrelationId, runWithCorrelationId } from './correlation/index.ts';
 export type {
   Counter,
   Gauge,

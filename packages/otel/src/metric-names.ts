@@ -10,6 +10,9 @@ import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 export const METRIC_RENAMES: Readonly<Record<string, string>> = Object.freeze({
   'http.server.request.duration': 'http_server_request_duration_seconds',
   'http.client.request.duration': 'http_client_request_duration_seconds',
+  // MCP semantic conventions (instrumented in mcp/): histograms in seconds.
+  'mcp.server.operation.duration': 'mcp_server_operation_duration_seconds',
+  'mcp.server.session.duration': 'mcp_server_session_duration_seconds',
   'nodejs.eventloop.delay.min': 'nodejs_eventloop_delay_min_seconds',
   'nodejs.eventloop.delay.max': 'nodejs_eventloop_delay_max_seconds',
   'nodejs.eventloop.delay.mean': 'nodejs_eventloop_delay_mean_seconds',

@@ -7,6 +7,10 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { REDACTED, type Redactor, redactQueryString } from './redact.ts';
 
 const URL_ATTRIBUTES = new Set(['url.full', 'url.query', 'http.url', 'http.target']);
+// Semantic-convention attributes whose names end like a sensitive key but hold no credential. The
+// MCP spec forbids using the MCP session id for authentication; the MCP conventions record it so a
+// session's calls can be grouped (and the audit log keys on it too).
+const NOT_SECRETS = new Set(['mcp.session.id']);
 
 export class RedactingSpanProcessor implements SpanProcessor {
   readonly #redactor: Redactor;
@@ -19,7 +23,7 @@ export class RedactingSpanProcessor implements SpanProcessor {
 
   onEnding(span: Span): void {
     for (const [key, value] of Object.entries(span.attributes)) {
-      if (this.#redactor.isSensitiveKey(key)) {
+      if (this.#redactor.isSensitiveKey(key) && !NOT_SECRETS.has(key)) {
         span.setAttribute(key, REDACTED);
       } else if (URL_ATTRIBUTES.has(key) && typeof value === 'string' && value.includes('=')) {
         const redacted = redactQueryString(value, this.#redactor);

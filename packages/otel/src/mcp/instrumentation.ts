@@ -366,11 +366,18 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
   #captured(value: unknown): string {
     const limit = this.getConfig().maxContentLength ?? 2048;
     try {
-      return truncateString(JSON.stringify(this.#boundedContent(value)) ?? 'undefined', limit);
+      return capString(JSON.stringify(this.#boundedContent(value)) ?? 'undefined', limit);
     } catch {
       return '[unserializable]';
     }
   }
+}
+
+/** Like truncateString, but the result (marker included) never exceeds `max` characters. */
+function capString(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const marker = `…[truncated ${text.length} chars]`;
+  return `${text.slice(0, Math.max(0, max - marker.length))}${marker}`;
 }
 
 function requestAttributes(request: McpRequest, extra: McpExtra | undefined): Attributes {
