@@ -14,7 +14,6 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
@@ -31,6 +30,7 @@ import { extensions, type InstrumentationDescriptor } from './extensions.ts';
 import { setSdkState } from './health.ts';
 import { allDescriptors, type InstrumentationChoice, selectInstrumentations } from './instrumentations.ts';
 import { internalLog, kindOf, otelDiagLogger, toDiagLogLevel } from './internal-log.ts';
+import { LazyOtlpTraceExporter } from './lazy-trace-exporter.ts';
 import { applyEnrichers, SERVICE_NAME_FIELD } from './log-record.ts';
 import { metricViews } from './metric-names.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
@@ -186,7 +186,7 @@ export function startSdk(config: TracetailConfig): RunningSdk {
   const spanProcessors = [new RedactingSpanProcessor(redactor)];
   const tracesExporter =
     config.tracesExporter === 'otlp'
-      ? new OTLPTraceExporter({
+      ? new LazyOtlpTraceExporter({
           url: config.tracesEndpoint,
           headers: { ...config.tracesHeaders },
           timeoutMillis: config.spanExportTimeoutMs,

@@ -1,12 +1,14 @@
 // Starts the preload once per process. Everything here is wrapped so that nothing can throw into
 // the host: on any failure the app runs uninstrumented and one line on stderr says why.
+import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadConfig, type TracetailConfig } from './config.ts';
 import { setSdkState } from './health.ts';
 import { internalLog } from './internal-log.ts';
 import './preload-extensions.ts';
-import { type RunningSdk, startSdk } from './sdk.ts';
+import type * as Sdk from './sdk.ts';
+import type { RunningSdk } from './sdk.ts';
 import { installShutdownHandlers } from './shutdown.ts';
 
 export type PreloadEntry = 'require' | 'import' | 'api';
@@ -44,6 +46,10 @@ function why(config: TracetailConfig): string | undefined {
   return undefined;
 }
 
+// The SDK modules are loaded only when the preload actually starts: a disabled, excluded or
+// worker-thread process pays for config parsing and nothing else.
+const requireFromHere = createRequire(import.meta.url);
+
 const noop = async (): Promise<void> => {};
 
 /**
@@ -68,6 +74,7 @@ export function startPreload(entry: PreloadEntry): PreloadState | undefined {
       setSdkState('disabled');
       state = { entry, sdk: undefined, shutdown: noop, startupMs: 0 };
     } else {
+      const { startSdk } = requireFromHere('./sdk.js') as typeof Sdk;
       const sdk = startSdk(config);
       const shutdown = installShutdownHandlers({
         timeoutMs: config.shutdownTimeoutMs,
