@@ -22,6 +22,8 @@ interface McpService {
   readonly url: string;
   readonly metricsUrl: string;
   readonly auditFile: string;
+  /** JSON log records the service wrote to stdout. */
+  logRecords(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ async function startService(receiver: OtlpReceiver, env: Record<string, string> 
     url: `http://127.0.0.1:${port}/mcp`,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     auditFile,
+    logRecords: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -250,6 +257,12 @@ describe('MCP server instrumentation (example service, Streamable HTTP, preload 
       1,
     );
     assert.equal(sampleValue(samples, 'mcp_execution_duration_seconds_count', { tool: 'sandbox.exec' }), 2);
+  });
+
+  it('writes the correlation id into the log records of the requests', () => {
+    const requests = service.logRecords().filter((record) => record.message === 'request');
+    assert.ok(requests.length >= 6, `expected request log lines, got ${requests.length}`);
+    for (const record of requests) assert.equal(record.correlation_id, 'mcp-test-corr-1');
   });
 
   it('writes a tool.call audit event per call, tied to the request and the span', async () => {

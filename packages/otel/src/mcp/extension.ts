@@ -14,22 +14,26 @@ import { McpServerInstrumentation } from './instrumentation.ts';
  * The SDK's server class lives in an internal file that `server/mcp.js` imports relatively, so a
  * bare specifier never matches it: list the file URL of the ESM build's `server/index.js`.
  */
-function esmServerFiles(): string[] {
-  const files = new Set<string>();
+function serverFiles(): { esm: string[]; cjs: string[] } {
+  const esmFiles = new Set<string>();
+  const cjsFiles = new Set<string>();
   for (const dir of appDirectories()) {
     try {
       const cjs = createRequire(join(dir, 'noop.js')).resolve('@modelcontextprotocol/sdk/server/index.js');
       const esm = cjs.replace(/([\\/])dist\1cjs\1/, '$1dist$1esm$1');
-      if (esm !== cjs && existsSync(esm)) files.add(pathToFileURL(esm).href);
+      cjsFiles.add(cjs);
+      if (esm !== cjs && existsSync(esm)) esmFiles.add(pathToFileURL(esm).href);
     } catch {
       // Not resolvable from this directory.
     }
   }
-  return [...files];
+  return { esm: [...esmFiles], cjs: [...cjsFiles] };
 }
+
+const files = serverFiles();
 
 registerInstrumentation({
   name: 'mcp',
-  modules: ['@modelcontextprotocol/sdk', ...esmServerFiles()],
-  create: () => new McpServerInstrumentation(readMcpConfig()),
+  modules: ['@modelcontextprotocol/sdk', ...files.esm],
+  create: () => new McpServerInstrumentation({ ...readMcpConfig(), cjsServerFiles: files.cjs }),
 });

@@ -17,6 +17,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import { Hook as RequireHook } from 'require-in-the-middle';
 import { boundValue, truncateString } from '../audit/bound.ts';
 import { audit } from '../audit/facade.ts';
 import { redactAuditDetails } from '../audit/redaction.ts';
@@ -54,6 +55,12 @@ export interface McpInstrumentationConfig extends InstrumentationConfig {
   maxContentLength?: number;
   /** Write a `tool.call` audit event per tool call. Default true. */
   auditToolCalls?: boolean;
+  /**
+   * Absolute paths of the SDK's CommonJS `dist/cjs/server/index.js` the app can load (see
+   * extension.ts). Hooked by path because the SDK's `exports["."]` points at a file that does not
+   * exist, which makes require-in-the-middle's package-name matching give up on every SDK file.
+   */
+  cjsServerFiles?: readonly string[];
 }
 
 /** The parts of the SDK's JSON-RPC request and handler `extra` this instrumentation reads. */
@@ -78,6 +85,10 @@ interface ServerLike {
   setRequestHandler(schema: unknown, handler: RequestHandler): unknown;
   getClientVersion?(): { name?: string; version?: string } | undefined;
   _onclose?: () => void;
+}
+
+interface ServerModule {
+  Server?: { prototype: ServerLike };
 }
 
 interface McpInstruments {
@@ -110,6 +121,8 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
   // `declare`: InstrumentationBase's constructor calls _updateMetricInstruments() before subclass
   // fields would be initialised; a real field declaration would then reset them to undefined.
   declare private instruments: McpInstruments | undefined;
+  declare private cjsHooks: RequireHook[] | undefined;
+  declare private patchedPrototypes: Set<ServerLike> | undefined;
 
   constructor(config: McpInstrumentationConfig = {}) {
     super('@tracetail/otel/mcp', '0.1.0', config);
@@ -142,6 +155,45 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
         files,
       ),
     ];
+  }
+
+  override enable(): void {
+    super.enable();
+    // Called from the base constructor too, before this class's own initialisation: no # fields here.
+    if (this.cjsHooks !== undefined) return;
+    const files = this.getConfig().cjsServerFiles ?? [];
+    this.cjsHooks =
+      files.length === 0
+        ? []
+        : [
+            new RequireHook([...files], { internals: true }, (exports) => {
+              this.patchServerModule(exports as ServerModule);
+              return exports;
+            }),
+          ];
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const hook of this.cjsHooks ?? []) hook.unhook();
+    this.cjsHooks = undefined;
+    for (const proto of this.patchedPrototypes ?? []) this._unwrap(proto, 'setRequestHandler');
+    this.patchedPrototypes?.clear();
+  }
+
+  private patchServerModule(moduleExports: ServerModule): ServerModule {
+    const proto = moduleExports.Server?.prototype;
+    if (proto === undefined || (this.patchedPrototypes ??= new Set()).has(proto)) return moduleExports;
+    this._wrap(proto, 'setRequestHandler', (original) => this.#wrapSetRequestHandler(original));
+    this.patchedPrototypes.add(proto);
+    return moduleExports;
+  }
+
+  private unpatchServerModule(moduleExports: ServerModule): void {
+    const proto = moduleExports.Server?.prototype;
+    if (proto === undefined || this.patchedPrototypes?.has(proto) !== true) return;
+    this._unwrap(proto, 'setRequestHandler');
+    this.patchedPrototypes.delete(proto);
   }
 
   protected override _updateMetricInstruments(): void {
