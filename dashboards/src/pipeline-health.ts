@@ -114,6 +114,7 @@ export function pipelineHealth(): dashboard.Dashboard {
           }),
         )
         .colorMode(common.BigValueColorMode.None)
+        .unit('short')
         .span(8),
     )
     .withRow(new dashboard.RowBuilder('Backends'))
