@@ -141,7 +141,7 @@ describe('dashboards as code', () => {
   });
 
   test('panel links point at dashboards that exist', () => {
-    const uids = new Set(Object.values(UIDS));
+    const uids = new Set<string>(Object.values(UIDS));
     for (const name of dashboards.keys()) {
       for (const p of panels(name)) {
         for (const link of p.links ?? []) {
