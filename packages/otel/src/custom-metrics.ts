@@ -2,8 +2,11 @@
 // `mcp_execution_duration_seconds`, `mcp_containers_running`. The name you pass is the name that
 // appears on /metrics. Instruments come from the global MeterProvider, so they are no-ops when the
 // preload is not loaded or OTEL_SDK_DISABLED=true, and work as soon as it is.
-import { type Attributes, metrics } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { TracetailError } from './errors.ts';
+import { otelApi } from './otel-cjs.ts';
+
+const { metrics } = otelApi;
 
 const METER_NAME = 'tracetail.custom';
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;

@@ -21,6 +21,11 @@ export interface InstrumentationDescriptor {
   readonly modules: readonly string[];
   /** Off unless named in OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
   readonly offByDefault?: boolean;
+  /**
+   * Patches no module (metrics only), so it can be created after the app's main module has run
+   * instead of before it: this takes its load time off the app's start-up path.
+   */
+  readonly afterStart?: boolean;
   /** Builds the instrumentation(s); called at most once, only when needed. */
   create(): Instrumentation | readonly Instrumentation[];
 }

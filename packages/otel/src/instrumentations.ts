@@ -88,6 +88,7 @@ export function builtinInstrumentations(options: BuiltinInstrumentationOptions):
     {
       name: 'runtime-node',
       modules: [],
+      afterStart: true,
       create: make('@opentelemetry/instrumentation-runtime-node', 'RuntimeNodeInstrumentation'),
     },
     // Off by default: noisy and costly (open-telemetry/opentelemetry-js-contrib#1344, #2453).

@@ -1,7 +1,10 @@
 // The preload's own diagnostics. They go to stderr (never stdout, which carries the app's JSON log
 // lines) as plain `tracetail <level>: <message>` lines, honour OTEL_LOG_LEVEL, and warnings/errors
 // of one kind are written once per process so a dead Collector cannot flood the app's stderr.
-import { type DiagLogger, DiagLogLevel } from '@opentelemetry/api';
+import type { DiagLogger, DiagLogLevel as DiagLogLevelType } from '@opentelemetry/api';
+import { otelApi } from './otel-cjs.ts';
+
+const { DiagLogLevel } = otelApi;
 
 export type InternalLogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
@@ -95,7 +98,7 @@ export const otelDiagLogger: DiagLogger = {
   verbose: (message, ...args) => write('verbose', formatArgs(message, args)),
 };
 
-export function toDiagLogLevel(level: InternalLogLevel): DiagLogLevel {
+export function toDiagLogLevel(level: InternalLogLevel): DiagLogLevelType {
   switch (level) {
     case 'none':
       return DiagLogLevel.NONE;

@@ -1,9 +1,12 @@
 // What every log line carries besides the caller's fields: trace correlation of the active span,
 // the service name, and whatever registered enrichers add (e.g. correlation_id). Shared by the
 // tracetail logger and by the log hooks on winston/pino loggers the app creates itself.
-import { isSpanContextValid, type Span, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { extensions } from './extensions.ts';
 import { internalLog } from './internal-log.ts';
+import { otelApi } from './otel-cjs.ts';
+
+const { isSpanContextValid, trace } = otelApi;
 
 /** The flat, dotted key that holds the service name in every record. */
 export const SERVICE_NAME_FIELD = 'service.name';

@@ -4,7 +4,8 @@
 // Collector (after OTLP push) yield the same names, e.g. `http_server_request_duration_seconds`.
 // The exporter still appends `_total` to monotonic sums. The README lists the resulting names;
 // dashboards and alert rules query exactly those.
-import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
+import { otelSdkMetrics } from './otel-sdk-cjs.ts';
 
 /** OTel instrument name → the name we export (before the exporter's `_total`). */
 export const METRIC_RENAMES: Readonly<Record<string, string>> = Object.freeze({
@@ -40,7 +41,7 @@ export function metricViews(): ViewOptions[] {
     const view: ViewOptions = { instrumentName, name };
     if (instrumentName.startsWith('http.') && instrumentName.endsWith('.duration')) {
       view.aggregation = {
-        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+        type: otelSdkMetrics.AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
         options: { boundaries: [...HTTP_DURATION_BUCKETS_SECONDS] },
       };
     }

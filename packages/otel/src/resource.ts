@@ -3,17 +3,12 @@
 // command line, arguments and executable path are dropped: `target_info` on /metrics carries every
 // resource attribute and would publish them (contrib#1618).
 import { arch, hostname } from 'node:os';
-import {
-  type DetectedResource,
-  detectResources,
-  osDetector,
-  processDetector,
-  type Resource,
-  type ResourceDetector,
-  resourceFromAttributes,
-  serviceInstanceIdDetector,
-} from '@opentelemetry/resources';
+import type { DetectedResource, Resource, ResourceDetector } from '@opentelemetry/resources';
 import type { TracetailConfig } from './config.ts';
+import { otelResources } from './otel-sdk-cjs.ts';
+
+const { detectResources, osDetector, processDetector, resourceFromAttributes, serviceInstanceIdDetector } =
+  otelResources;
 
 export const DROPPED_PROCESS_ATTRIBUTES: readonly string[] = Object.freeze([
   'process.command',

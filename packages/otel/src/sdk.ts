@@ -5,26 +5,11 @@
 
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { context, diag, metrics, propagation, type Span, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  setGlobalErrorHandler,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Span } from '@opentelemetry/api';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracetailConfig } from './config.ts';
 import { extensions, type InstrumentationDescriptor } from './extensions.ts';
 import { setSdkState } from './health.ts';
@@ -33,6 +18,14 @@ import { internalLog, kindOf, otelDiagLogger, toDiagLogLevel } from './internal-
 import { LazyOtlpTraceExporter } from './lazy-trace-exporter.ts';
 import { applyEnrichers, SERVICE_NAME_FIELD } from './log-record.ts';
 import { metricViews } from './metric-names.ts';
+import { otelApi } from './otel-cjs.ts';
+import {
+  otelContextAsyncHooks,
+  otelCore,
+  otelExporterPrometheus,
+  otelSdkMetrics,
+  otelSdkTrace,
+} from './otel-sdk-cjs.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 import { createRedactor, type Redactor } from './redact.ts';
 import { RedactingSpanProcessor } from './redacting-span-processor.ts';
@@ -40,6 +33,19 @@ import { buildResource } from './resource.ts';
 import { isOwnServerRequest, type MetricsServer, startMetricsServer } from './server.ts';
 
 const requireFromHere = createRequire(import.meta.url);
+const { context, diag, metrics, propagation, trace } = otelApi;
+const { AsyncLocalStorageContextManager } = otelContextAsyncHooks;
+const { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } =
+  otelCore;
+const { MeterProvider: SdkMeterProvider, PeriodicExportingMetricReader: SdkPeriodicReader } = otelSdkMetrics;
+const {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider: SdkTracerProvider,
+} = otelSdkTrace;
 
 export interface RunningSdk {
   readonly tracerProvider: TracerProvider;
@@ -121,7 +127,7 @@ function createMetricReaders(config: TracetailConfig): {
   const readers: MetricReader[] = [];
   let prometheus: PrometheusExporter | undefined;
   if (config.metricsExporters.includes('prometheus')) {
-    prometheus = new PrometheusExporter({
+    prometheus = new otelExporterPrometheus.PrometheusExporter({
       preventServerStart: true,
       // Scope labels (otel_scope_name, …) on every series multiply cardinality for no dashboard use.
       withoutScopeInfo: true,
@@ -136,7 +142,7 @@ function createMetricReaders(config: TracetailConfig): {
       ) => ConstructorParameters<typeof PeriodicExportingMetricReader>[0]['exporter'];
     };
     readers.push(
-      new PeriodicExportingMetricReader({
+      new SdkPeriodicReader({
         exporter: new OTLPMetricExporter({
           url: config.metricsEndpoint,
           headers: { ...config.metricsHeaders },
@@ -192,7 +198,7 @@ export function startSdk(config: TracetailConfig): RunningSdk {
           timeoutMillis: config.spanExportTimeoutMs,
         })
       : undefined;
-  const tracerProvider = new TracerProvider({
+  const tracerProvider = new SdkTracerProvider({
     resource,
     sampler: createSampler(config),
     spanProcessors:
@@ -213,7 +219,7 @@ export function startSdk(config: TracetailConfig): RunningSdk {
   trace.setGlobalTracerProvider(tracerProvider);
 
   const { readers, prometheus } = createMetricReaders(config);
-  const meterProvider = new MeterProvider({ resource, readers, views: metricViews() });
+  const meterProvider = new SdkMeterProvider({ resource, readers, views: metricViews() });
   metrics.setGlobalMeterProvider(meterProvider);
   registerProcessMetrics(meterProvider.getMeter('tracetail.process'));
 
@@ -247,26 +253,31 @@ export function startSdk(config: TracetailConfig): RunningSdk {
   const choices = selectInstrumentations(config, descriptors);
   const instrumentations: Instrumentation[] = [];
   const hookedModules = new Set<string>();
-  for (const choice of choices) {
-    if (!choice.load) continue;
+  const load = (descriptor: InstrumentationDescriptor): void => {
     const before = process.hrtime.bigint();
-    instrumentations.push(...enableInstrumentation(choice.descriptor));
-    for (const mod of choice.descriptor.modules) hookedModules.add(mod);
-    internalLog.debug(
-      `instrumentation ${choice.descriptor.name} loaded in ${(Number(process.hrtime.bigint() - before) / 1e6).toFixed(1)} ms`,
-    );
-  }
-  for (const instrumentation of instrumentations) {
-    instrumentation.setTracerProvider(tracerProvider);
-    instrumentation.setMeterProvider(meterProvider);
-  }
-  extensions.onInstrumentationAdded = (descriptor) => {
     for (const instrumentation of enableInstrumentation(descriptor)) {
       instrumentation.setTracerProvider(tracerProvider);
       instrumentation.setMeterProvider(meterProvider);
       instrumentations.push(instrumentation);
     }
+    internalLog.debug(
+      `instrumentation ${descriptor.name} loaded in ${(Number(process.hrtime.bigint() - before) / 1e6).toFixed(1)} ms`,
+    );
   };
+  const deferred: InstrumentationDescriptor[] = [];
+  for (const choice of choices) {
+    if (!choice.load) continue;
+    for (const mod of choice.descriptor.modules) hookedModules.add(mod);
+    if (choice.descriptor.afterStart === true) deferred.push(choice.descriptor);
+    else load(choice.descriptor);
+  }
+  if (deferred.length > 0) {
+    // Unref'd: a process that is done before the next tick never loads them at all.
+    setTimeout(() => {
+      for (const descriptor of deferred) load(descriptor);
+    }, 0).unref();
+  }
+  extensions.onInstrumentationAdded = load;
 
   const skipped = choices.filter((c) => !c.load).map((c) => `${c.descriptor.name} (${c.reason})`);
   internalLog.debug(

@@ -6,7 +6,6 @@ import { isMainThread } from 'node:worker_threads';
 import { loadConfig, type TracetailConfig } from './config.ts';
 import { setSdkState } from './health.ts';
 import { internalLog } from './internal-log.ts';
-import './preload-extensions.ts';
 import type * as Sdk from './sdk.ts';
 import type { RunningSdk } from './sdk.ts';
 import { installShutdownHandlers } from './shutdown.ts';
@@ -74,7 +73,15 @@ export function startPreload(entry: PreloadEntry): PreloadState | undefined {
       setSdkState('disabled');
       state = { entry, sdk: undefined, shutdown: noop, startupMs: 0 };
     } else {
+      // Extension modules register their hooks when imported (see preload-extensions.ts).
+      requireFromHere('./preload-extensions.js');
+      const extensionsLoaded = process.hrtime.bigint();
       const { startSdk } = requireFromHere('./sdk.js') as typeof Sdk;
+      const sdkLoaded = process.hrtime.bigint();
+      internalLog.debug(
+        `extension modules loaded in ${(Number(extensionsLoaded - started) / 1e6).toFixed(1)} ms, ` +
+          `SDK modules in ${(Number(sdkLoaded - extensionsLoaded) / 1e6).toFixed(1)} ms`,
+      );
       const sdk = startSdk(config);
       const shutdown = installShutdownHandlers({
         timeoutMs: config.shutdownTimeoutMs,
