@@ -1,3 +1,5 @@
+// Build wrapper for Jaeger v2 (module v1.76.0 = v2.13.0), used by packages/stack (versions.json "jaeger").
+// It repeats the target's replace line, which `go install pkg@version` would refuse; go.sum pins every module.
 module tracetail.local/build/jaeger
 
 go 1.26
