@@ -9,10 +9,11 @@ const USAGE = `usage:
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const [group, command, ...rest] = argv;
-    if (group === '--help' || group === '-h' || group === undefined) {
+    if (group === '--help' || group === '-h') {
       io.out(`${USAGE}\n`);
-      return group === undefined ? 2 : 0;
+      return 0;
     }
+    if (group === undefined) throw new CliUsageError(`no command given\n${USAGE}`);
     if (group !== 'audit') throw new CliUsageError(`unknown command "${group}"\n${USAGE}`);
     if (command === 'verify') return await auditVerify(rest, io);
     if (command === 'query') return await auditQuery(rest, io);

@@ -1,5 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { context, propagation } from '@opentelemetry/api';
 import { correlationStorage, getCorrelationId, resolveCorrelation } from './context.ts';
 import {
   CORRELATION_BAGGAGE_KEY,
@@ -63,6 +64,21 @@ function onHttpClientRequestCreated(message: unknown): void {
   }
 }
 
+/**
+ * True when the OTel propagator will write our baggage entry itself (the active context carries
+ * it and baggage propagation is on): adding it here too would send it twice.
+ */
+function propagatorCarriesId(id: string): boolean {
+  try {
+    return (
+      propagation.fields().includes('baggage') &&
+      propagation.getBaggage(context.active())?.getEntry(CORRELATION_BAGGAGE_KEY)?.value === id
+    );
+  } catch {
+    return false;
+  }
+}
+
 function undiciHasHeader(headers: UndiciRequest['headers'], name: string, needle?: string): boolean {
   if (headers === undefined) return false;
   const lines = Array.isArray(headers) ? headers : headers.split('\r\n');
@@ -82,7 +98,7 @@ function onUndiciRequestCreate(message: unknown): void {
       ? request.headers.flatMap((value, i, all) => (i % 2 === 0 ? [`${value}: ${all[i + 1] ?? ''}`] : []))
       : request.headers;
     if (!undiciHasHeader(flat, CORRELATION_HEADER)) request.addHeader(CORRELATION_HEADER, id);
-    if (!undiciHasHeader(flat, 'baggage', `${CORRELATION_BAGGAGE_KEY}=`)) {
+    if (!undiciHasHeader(flat, 'baggage', `${CORRELATION_BAGGAGE_KEY}=`) && !propagatorCarriesId(id)) {
       request.addHeader('baggage', withCorrelationBaggage(undefined, id));
     }
   } catch {
