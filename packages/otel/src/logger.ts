@@ -122,28 +122,27 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
   return logger;
 }
 
-/** Waits until the logger's file transports have written what they were given. */
+/** Waits until the logger's file transports have handed what they were given to the OS. */
 export function flushLogger(logger: winston.Logger): Promise<void> {
   const files = logger.transports.filter(
     (transport): transport is InstanceType<typeof winston.transports.File> =>
       transport instanceof winston.transports.File,
   );
-  return Promise.all(
-    files.map(
-      (transport) =>
-        new Promise<void>((resolve) => {
-          // The File transport writes through an internal stream; wait for it to drain.
-          const dest = (
-            transport as unknown as { _dest?: NodeJS.WritableStream & { writableLength?: number } }
-          )._dest;
-          if (dest === undefined || (dest.writableLength ?? 0) === 0) {
-            resolve();
-            return;
-          }
-          dest.once('drain', () => resolve());
-        }),
-    ),
-  ).then(() => undefined);
+  const pending = (): number =>
+    files.reduce((sum, transport) => {
+      // The File transport writes through an internal stream (`_dest`); its buffer is what is left.
+      const dest = (transport as unknown as { _dest?: { writableLength?: number } })._dest;
+      return sum + (dest?.writableLength ?? 0);
+    }, 0);
+  return new Promise<void>((resolve) => {
+    // Polled rather than waiting for 'drain', which only fires after a write returned false.
+    // The caller bounds the wait with the shutdown deadline.
+    const check = (): void => {
+      if (pending() === 0) resolve();
+      else setTimeout(check, 10);
+    };
+    check();
+  });
 }
 
 let defaultLogger: winston.Logger | undefined;
