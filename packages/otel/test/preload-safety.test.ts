@@ -157,6 +157,35 @@ describe('preload safety', () => {
     }
   });
 
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS turns one off and names unknown ones', async () => {
+    const app = await startApp({
+      file: 'service.cjs',
+      preload: '-r',
+      env: {
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,expres',
+        OTEL_LOG_LEVEL: 'debug',
+        OTEL_TRACES_EXPORTER: 'none',
+      },
+    });
+    try {
+      assert.equal((await getText(`http://127.0.0.1:${app.port}/users/1`)).status, 200);
+      assert.match(
+        app.stderr(),
+        /OTEL_NODE_DISABLED_INSTRUMENTATIONS names unknown instrumentation\(s\) expres; accepted: http, undici, express/,
+      );
+      assert.match(app.stderr(), /skipped: [^\n]*express \(disabled-by-env\)/);
+      const { body } = await getText(`http://127.0.0.1:${app.metricsPort}/metrics`);
+      assert.ok(body.includes('http_server_request_duration_seconds_count'), 'http still measured');
+      assert.ok(
+        !body.includes('http_route="/users/:id"'),
+        'no express route without the express instrumentation',
+      );
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
   it('OTEL_SDK_DISABLED=true turns the preload off', async () => {
     const app = await startApp({
       file: 'plain.cjs',

@@ -153,6 +153,15 @@ describe('preload with two services (CommonJS via -r, ESM via --import)', () => 
     assert.ok(!samples.some((s) => s.labels.http_route === '/metrics'));
   });
 
+  it('measures the ESM service too: server histogram via the ESM hook, fetch() client histogram', async () => {
+    await getText(`http://127.0.0.1:${esm.port}/users/8`);
+    const samples = parsePrometheusText((await getText(`http://127.0.0.1:${esm.metricsPort}/metrics`)).body);
+    const server = samples.find((s) => s.name === 'http_server_request_duration_seconds_count');
+    const client = samples.find((s) => s.name === 'http_client_request_duration_seconds_count');
+    assert.ok(server && server.value >= 1, 'server requests of the ES module service are measured');
+    assert.ok(client && client.value >= 1, 'outgoing fetch() calls are measured');
+  });
+
   it('keeps the command line out of target_info', async () => {
     const { body } = await getText(`http://127.0.0.1:${cjs.metricsPort}/metrics`);
     const target = parsePrometheusText(body).find((s) => s.name === 'target_info');
