@@ -61,7 +61,7 @@ export function parseMix(text: string): Record<string, number> {
   const mix: Record<string, number> = {};
   for (const part of text.split(',').filter((p) => p.trim() !== '')) {
     const [name, weight] = part.split('=').map((s) => s.trim());
-    if (name === undefined || SCENARIOS[name] === undefined) {
+    if (name === undefined || !Object.hasOwn(SCENARIOS, name)) {
       throw new Error(
         `--mix: unknown scenario "${name ?? ''}" (known: ${Object.keys(SCENARIOS).join(', ')})`,
       );

@@ -17,15 +17,16 @@ export class ExpressionError extends Error {
 
 type Token = { kind: 'num'; value: number } | { kind: 'op'; value: string } | { kind: 'name'; value: string };
 
-const FUNCTIONS: Readonly<Record<string, (...args: number[]) => number>> = {
-  abs: Math.abs,
-  sqrt: Math.sqrt,
-  round: Math.round,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  min: Math.min,
-  max: Math.max,
-};
+// A Map, not an object literal: `constructor` or `__proto__` must not resolve through the prototype.
+const FUNCTIONS: ReadonlyMap<string, (...args: number[]) => number> = new Map([
+  ['abs', Math.abs],
+  ['sqrt', Math.sqrt],
+  ['round', Math.round],
+  ['floor', Math.floor],
+  ['ceil', Math.ceil],
+  ['min', Math.min],
+  ['max', Math.max],
+]);
 
 function tokenize(source: string): Token[] {
   if (source.length > EXPRESSION_LIMITS.maxLength) {
@@ -126,7 +127,7 @@ export function evaluateExpression(source: string): number {
       return token.value;
     }
     if (token.kind === 'name') {
-      const fn = FUNCTIONS[token.value];
+      const fn = FUNCTIONS.get(token.value);
       if (fn === undefined) throw new ExpressionError('EXPR_SYNTAX', `unknown function "${token.value}"`);
       position += 1;
       expect('(');

@@ -1,4 +1,5 @@
 import { type Counter, diag, metrics } from '@opentelemetry/api';
+import { loadConfig } from '../config.ts';
 import { readAuditConfig } from './config.ts';
 import { AuditLog, type AuditStats } from './log.ts';
 import type { AuditRecordInput } from './schema.ts';
@@ -46,8 +47,13 @@ function metricSink(): (delta: Partial<AuditStats>) => void {
   };
 }
 
+/** Same resolution as the span resource (OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES). */
 function serviceName(): string {
-  return process.env.OTEL_SERVICE_NAME?.trim() || `unknown_service:${process.argv0 || 'node'}`;
+  try {
+    return loadConfig().serviceName;
+  } catch {
+    return 'unknown_service:node';
+  }
 }
 
 const AUDIT_KEY = Symbol.for('tracetail.audit.log');
