@@ -12,7 +12,7 @@ import type { MeterProvider, MetricReader, PeriodicExportingMetricReader } from 
 import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TracetailConfig } from './config.ts';
 import { extensions, type InstrumentationDescriptor } from './extensions.ts';
-import { setSdkState } from './health.ts';
+import { sdkState, setSdkState } from './health.ts';
 import { allDescriptors, type InstrumentationChoice, selectInstrumentations } from './instrumentations.ts';
 import { internalLog, kindOf, otelDiagLogger, toDiagLogLevel } from './internal-log.ts';
 import { LazyOtlpTraceExporter } from './lazy-trace-exporter.ts';
@@ -274,6 +274,8 @@ export function startSdk(config: TracetailConfig): RunningSdk {
   if (deferred.length > 0) {
     // Unref'd: a process that is done before the next tick never loads them at all.
     setTimeout(() => {
+      // Not once shutdown has begun (a short-lived process may get here during its exit flush).
+      if (sdkState() !== 'running') return;
       for (const descriptor of deferred) load(descriptor);
     }, 0).unref();
   }
