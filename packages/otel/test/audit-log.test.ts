@@ -109,6 +109,20 @@ describe('AuditLog', () => {
     assert.equal(log.stats().written, 3);
   });
 
+  it('keeps the chain verifiable for actions named like Object.prototype members', async () => {
+    const dir = tempDir();
+    const log = newLog(dir);
+    for (const action of ['constructor', 'tostring', 'constructor.call', '__proto__']) log.record({ action });
+    log.record({ action: 'fs.write', details: JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') });
+    log.close();
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const events = readEvents(join(dir, 'audit.jsonl'));
+    assert.equal(events[0]?.['event.type'], undefined);
+    assert.equal(events[2]?.['event.category'], undefined);
+    assert.deepEqual(Object.keys(events[4]?.details as object), ['__proto__', 'ok']);
+    assert.equal((await verifyAuditFiles([join(dir, 'audit.jsonl')])).ok, true);
+  });
+
   it('redacts secrets in details and truncates long values', () => {
     const dir = tempDir();
     const log = newLog(dir);

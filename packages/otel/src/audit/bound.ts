@@ -45,7 +45,14 @@ export function boundValue(value: unknown, limits: ValueLimits = DEFAULT_VALUE_L
     const keys = Object.keys(item);
     for (const key of keys.slice(0, limits.maxKeys)) {
       const child = walk((item as Record<string, unknown>)[key], depth + 1);
-      if (child !== undefined) out[key] = child;
+      // defineProperty: a `__proto__` key (e.g. from JSON.parse) stays data instead of a prototype.
+      if (child !== undefined)
+        Object.defineProperty(out, key, {
+          value: child,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     if (keys.length > limits.maxKeys) out['…'] = `[${keys.length - limits.maxKeys} more keys]`;
     return out;

@@ -263,11 +263,12 @@ const TYPES_BY_ACTION: Readonly<Record<string, AuditEventType[]>> = {
 /** ECS category implied by an action's first segment, if any. */
 export function defaultCategory(action: string): AuditCategory[] | undefined {
   const prefix = action.split('.')[0] ?? '';
-  const category = CATEGORY_BY_PREFIX[prefix];
+  // Own properties only: an action named `constructor.x` must not pick up Object.prototype.
+  const category = Object.hasOwn(CATEGORY_BY_PREFIX, prefix) ? CATEGORY_BY_PREFIX[prefix] : undefined;
   return category === undefined ? undefined : [category];
 }
 
 /** ECS types implied by a well-known action, if any. */
 export function defaultTypes(action: string): AuditEventType[] | undefined {
-  return TYPES_BY_ACTION[action];
+  return Object.hasOwn(TYPES_BY_ACTION, action) ? TYPES_BY_ACTION[action] : undefined;
 }
