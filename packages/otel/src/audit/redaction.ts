@@ -14,8 +14,11 @@ export const redactSecretKeys: AuditRedactor = (details) => {
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value))
-      out[key] = SECRET_KEY.test(key) ? REDACTED : walk(child);
+    for (const [key, child] of Object.entries(value)) {
+      const next = SECRET_KEY.test(key) ? REDACTED : walk(child);
+      // defineProperty: a `__proto__` key stays data instead of replacing the prototype.
+      Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   };
   return walk(details) as Record<string, unknown>;
