@@ -4,11 +4,13 @@
 
 const kTracetailError = Symbol.for('tracetail.otel.error');
 
-export type TracetailErrorCode =
-  | 'TRACETAIL_ERR_INVALID_METRIC_NAME'
-  | 'TRACETAIL_ERR_INVALID_LABELS'
-  | 'TRACETAIL_ERR_INVALID_OPTION'
-  | 'TRACETAIL_ERR_START_FAILED';
+/** Every code, in the order the README documents them (a test keeps the two in step). */
+export const TRACETAIL_ERROR_CODES = Object.freeze([
+  'TRACETAIL_ERR_INVALID_METRIC_NAME',
+  'TRACETAIL_ERR_INVALID_LABELS',
+] as const);
+
+export type TracetailErrorCode = (typeof TRACETAIL_ERROR_CODES)[number];
 
 export class TracetailError extends Error {
   readonly code: TracetailErrorCode;
