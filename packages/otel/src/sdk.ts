@@ -189,6 +189,11 @@ export function startSdk(config: TracetailConfig): RunningSdk {
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
 
+  const { readers, prometheus } = createMetricReaders(config);
+  const meterProvider = new SdkMeterProvider({ resource, readers, views: metricViews() });
+  metrics.setGlobalMeterProvider(meterProvider);
+  registerProcessMetrics(meterProvider.getMeter('tracetail.process'));
+
   const spanProcessors = [new RedactingSpanProcessor(redactor)];
   const tracesExporter =
     config.tracesExporter === 'otlp'
@@ -213,15 +218,12 @@ export function startSdk(config: TracetailConfig): RunningSdk {
               maxExportBatchSize: config.spanBatchSize,
               scheduledDelayMillis: config.spanScheduleDelayMs,
               exportTimeoutMillis: config.spanExportTimeoutMs,
+              // Queue size, capacity and spans dropped because the queue was full, on /metrics.
+              selfObsMeterProvider: meterProvider,
             }),
           ],
   });
   trace.setGlobalTracerProvider(tracerProvider);
-
-  const { readers, prometheus } = createMetricReaders(config);
-  const meterProvider = new SdkMeterProvider({ resource, readers, views: metricViews() });
-  metrics.setGlobalMeterProvider(meterProvider);
-  registerProcessMetrics(meterProvider.getMeter('tracetail.process'));
 
   const metricsServer = startMetricsServer({
     host: config.metricsHost,

@@ -5,6 +5,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FIXTURES, getText, startApp } from './helpers/app-process.ts';
+import { parsePrometheusText } from './helpers/prometheus-text.ts';
 
 function warnings(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('tracetail warn:'));
@@ -180,6 +181,34 @@ describe('preload safety', () => {
         !body.includes('http_route="/users/:id"'),
         'no express route without the express instrumentation',
       );
+    } finally {
+      app.kill();
+      await app.exited();
+    }
+  });
+
+  it('bounds the span queue and counts what it drops on /metrics', async () => {
+    const app = await startApp({
+      file: 'plain.cjs',
+      preload: '-r',
+      env: {
+        OTEL_BSP_MAX_QUEUE_SIZE: '2',
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        TRACETAIL_SHUTDOWN_TIMEOUT: '300',
+      },
+    });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => getText(`http://127.0.0.1:${app.port}/q${i}`)));
+      const samples = parsePrometheusText(
+        (await getText(`http://127.0.0.1:${app.metricsPort}/metrics`)).body,
+      );
+      const capacity = samples.find((s) => s.name === 'otel_sdk_processor_span_queue_capacity');
+      assert.equal(capacity?.value, 2);
+      const dropped = samples.find(
+        (s) => s.name === 'otel_sdk_processor_span_processed_total' && s.labels.error_type === 'queue_full',
+      );
+      assert.ok(dropped && dropped.value >= 1, 'drops are counted');
     } finally {
       app.kill();
       await app.exited();
