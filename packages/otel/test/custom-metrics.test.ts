@@ -44,7 +44,7 @@ describe('custom metrics helpers', () => {
     const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
     // The rows of the table under "### Errors" (other sections document the CLI's own codes).
     const section = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## Configuration'));
-    const documented = [...section.matchAll(/^\| `(TRACETAIL_ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const documented = [...section.matchAll(/^\| `(TRACETAIL_ERR_[A-Z_]+)`\s+\|/gm)].map((m) => m[1]);
     assert.deepEqual(documented, [...TRACETAIL_ERROR_CODES]);
   });
 });
