@@ -4,169 +4,181 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { DATASOURCES, esCount, newDashboard, prom, steps, UIDS } from './common.ts';
+import { DATASOURCES, esCount, newDashboard, prom, serviceVariable, steps, UIDS } from './common.ts';
 
 function rate(title: string, description: string): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder().title(title).description(description).min(0).span(8);
 }
 
 export function pipelineHealth(): dashboard.Dashboard {
-  return newDashboard(
-    UIDS.pipelineHealth,
-    'Pipeline Health',
-    'Collector, tailer, Loki and Elasticsearch ingestion: what arrives, what is late, what is lost.',
-  )
-    .withRow(new dashboard.RowBuilder('Collector'))
-    .withPanel(
-      rate(
-        'Collector accepted items',
-        'Spans, metric points and log records the Collector receivers accepted per second.',
-      )
-        .withTarget(
-          prom(
-            'sum by (receiver) (rate({__name__=~"otelcol_receiver_accepted_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
-            { legend: '{{receiver}}' },
-          ),
+  return (
+    newDashboard(
+      UIDS.pipelineHealth,
+      'Pipeline Health',
+      'Collector, tailer, Loki and Elasticsearch ingestion: what arrives, what is late, what is lost.',
+    )
+      // Selects the services whose audit lane the bottom row follows; the pipeline rows show every component.
+      .withVariable(serviceVariable('tracetail_audit_events_total'))
+      .withRow(new dashboard.RowBuilder('Collector'))
+      .withPanel(
+        rate(
+          'Collector accepted items',
+          'Spans, metric points and log records the Collector receivers accepted per second.',
         )
-        .unit('short'),
-    )
-    .withPanel(
-      rate('Collector exported items', 'Items each Collector exporter sent successfully per second.')
-        .withTarget(
-          prom(
-            'sum by (exporter) (rate({__name__=~"otelcol_exporter_sent_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
-            { legend: '{{exporter}}' },
-          ),
-        )
-        .unit('short'),
-    )
-    .withPanel(
-      rate(
-        'Collector lost items',
-        'Items refused by receivers or failed/unqueued at exporters per second (0 when nothing is lost). CollectorDroppingData fires above 0 for 5 minutes.',
+          .withTarget(
+            prom(
+              'sum by (receiver) (rate({__name__=~"otelcol_receiver_accepted_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
+              { legend: '{{receiver}}' },
+            ),
+          )
+          .unit('short'),
       )
-        .withTarget(prom('sum(job:otelcol_lost_items:rate5m) or vector(0)', { legend: 'lost' }))
-        .unit('short')
-        .thresholds(steps([null, 'green'], [0.000001, 'red'])),
-    )
-    .withRow(new dashboard.RowBuilder('Tailer'))
-    .withPanel(
-      rate(
-        'Lines read and shipped',
-        'Lines the tailer read from files, and lines each sink acknowledged, per second.',
+      .withPanel(
+        rate('Collector exported items', 'Items each Collector exporter sent successfully per second.')
+          .withTarget(
+            prom(
+              'sum by (exporter) (rate({__name__=~"otelcol_exporter_sent_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
+              { legend: '{{exporter}}' },
+            ),
+          )
+          .unit('short'),
       )
-        .withTarget(
-          prom('sum(rate(tracetail_tailer_lines_read_total[$__rate_interval]))', { legend: 'read' }),
+      .withPanel(
+        rate(
+          'Collector lost items',
+          'Items refused by receivers or failed/unqueued at exporters per second (0 when nothing is lost). CollectorDroppingData fires above 0 for 5 minutes.',
         )
-        .withTarget(prom('sink:tracetail_tailer_lines_shipped:rate5m', { legend: 'shipped → {{sink}}' }))
-        .unit('short'),
-    )
-    .withPanel(
-      rate(
-        'Failed and dead-lettered lines',
-        'Lines a sink rejected per second, and lines written to the dead-letter file in the last 10 minutes (0 when healthy).',
+          .withTarget(prom('sum(job:otelcol_lost_items:rate5m) or vector(0)', { legend: 'lost' }))
+          .unit('short')
+          .thresholds(steps([null, 'green'], [0.000001, 'red'])),
       )
-        .withTarget(
-          prom('sink:tracetail_tailer_lines_failed:rate5m or vector(0)', { legend: 'failed/s {{sink}}' }),
+      .withRow(new dashboard.RowBuilder('Tailer'))
+      .withPanel(
+        rate(
+          'Lines read and shipped',
+          'Lines the tailer read from files, and lines each sink acknowledged, per second.',
         )
-        .withTarget(
-          prom('sink:tracetail_tailer_lines_dead_lettered:increase10m or vector(0)', {
-            legend: 'dead-lettered (10m) {{sink}}',
-          }),
-        )
-        .unit('short'),
-    )
-    .withPanel(
-      rate(
-        'Tailer lag',
-        'Seconds since the oldest unacknowledged line of each file was read. TailerLagHigh fires above 60 s.',
+          .withTarget(
+            prom('sum(rate(tracetail_tailer_lines_read_total[$__rate_interval]))', { legend: 'read' }),
+          )
+          .withTarget(prom('sink:tracetail_tailer_lines_shipped:rate5m', { legend: 'shipped → {{sink}}' }))
+          .unit('short'),
       )
-        .withTarget(prom('max by (path) (tracetail_tailer_lag_seconds)', { legend: '{{path}}' }))
-        .unit('s')
-        .thresholds(steps([null, 'green'], [60, 'red'])),
-    )
-    .withPanel(
-      rate(
-        'Batch latency p95 by sink',
-        'Time from a batch being sealed to its acknowledgement, 95th percentile, per sink.',
-      )
-        .withTarget(prom('sink:tracetail_tailer_batch_latency_seconds:p95_5m', { legend: '{{sink}}' }))
-        .unit('s'),
-    )
-    .withPanel(
-      rate(
-        'Unshipped bytes',
-        'Bytes read but not yet acknowledged by every sink, and bytes on disk not yet read, per file.',
-      )
-        .withTarget(prom('sum(tracetail_tailer_buffered_bytes)', { legend: 'buffered in memory' }))
-        .withTarget(prom('sum by (path) (tracetail_tailer_lag_bytes)', { legend: 'on disk {{path}}' }))
-        .unit('bytes'),
-    )
-    .withPanel(
-      new stat.PanelBuilder()
-        .title('Open files and retries')
-        .description('Files the tailer holds open now, and retried sink requests over the selected range.')
-        .withTarget(prom('sum(tracetail_tailer_open_files)', { legend: 'open files' }))
-        .withTarget(
-          prom('sum(increase(tracetail_tailer_retries_total[$__range])) or vector(0)', {
-            legend: 'retries',
-            instant: true,
-          }),
+      .withPanel(
+        rate(
+          'Failed and dead-lettered lines',
+          'Lines a sink rejected per second, and lines written to the dead-letter file in the last 10 minutes (0 when healthy).',
         )
-        .colorMode(common.BigValueColorMode.None)
-        .unit('short')
-        .span(8),
-    )
-    .withRow(new dashboard.RowBuilder('Backends'))
-    .withPanel(
-      rate('Loki ingestion', 'Log lines per second Loki distributors received (all tenants).')
-        .withTarget(prom('sum(job:loki_distributor_lines_received:rate5m)', { legend: 'lines/s' }))
-        .unit('short'),
-    )
-    .withPanel(
-      rate('Loki ingestion bytes', 'Log bytes per second Loki distributors received.')
-        .withTarget(prom('sum(job:loki_distributor_bytes_received:rate5m)', { legend: 'bytes/s' }))
-        .unit('Bps'),
-    )
-    .withPanel(
-      rate('Elasticsearch ingestion', 'Documents indexed over time in tracetail-logs-* (application lane).')
-        .withTarget(esCount(DATASOURCES.esLogs, '*'))
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .unit('short'),
-    )
-    .withRow(new dashboard.RowBuilder('Audit lane'))
-    .withPanel(
-      rate(
-        'Audit events recorded',
-        'Audit events the preload recorded per second (tracetail_audit_events_total).',
+          .withTarget(
+            prom('sink:tracetail_tailer_lines_failed:rate5m or vector(0)', { legend: 'failed/s {{sink}}' }),
+          )
+          .withTarget(
+            prom('sink:tracetail_tailer_lines_dead_lettered:increase10m or vector(0)', {
+              legend: 'dead-lettered (10m) {{sink}}',
+            }),
+          )
+          .unit('short'),
       )
-        .withTarget(
-          prom('sum by (job) (rate(tracetail_audit_events_total[$__rate_interval]))', { legend: '{{job}}' }),
+      .withPanel(
+        rate(
+          'Tailer lag',
+          'Seconds since the oldest unacknowledged line of each file was read. TailerLagHigh fires above 60 s.',
         )
-        .unit('short'),
-    )
-    .withPanel(
-      rate('Audit documents indexed', 'Audit documents indexed over time in tracetail-audit-*.')
-        .withTarget(esCount(DATASOURCES.esAudit, '*'))
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .unit('short'),
-    )
-    .withPanel(
-      rate(
-        'Audit events dropped or spilled',
-        'Audit events the preload dropped (queue full) or spilled to its overflow file (0 when healthy).',
+          .withTarget(prom('max by (path) (tracetail_tailer_lag_seconds)', { legend: '{{path}}' }))
+          .unit('s')
+          .thresholds(steps([null, 'green'], [60, 'red'])),
       )
-        .withTarget(
-          prom('sum by (job) (rate(tracetail_audit_dropped_total[$__rate_interval])) or vector(0)', {
-            legend: 'dropped {{job}}',
-          }),
+      .withPanel(
+        rate(
+          'Batch latency p95 by sink',
+          'Time from a batch being sealed to its acknowledgement, 95th percentile, per sink.',
         )
-        .withTarget(
-          prom('sum by (job) (rate(tracetail_audit_spilled_total[$__rate_interval])) or vector(0)', {
-            legend: 'spilled {{job}}',
-          }),
+          .withTarget(prom('sink:tracetail_tailer_batch_latency_seconds:p95_5m', { legend: '{{sink}}' }))
+          .unit('s'),
+      )
+      .withPanel(
+        rate(
+          'Unshipped bytes',
+          'Bytes read but not yet acknowledged by every sink, and bytes on disk not yet read, per file.',
         )
-        .unit('short'),
-    )
-    .build();
+          .withTarget(prom('sum(tracetail_tailer_buffered_bytes)', { legend: 'buffered in memory' }))
+          .withTarget(prom('sum by (path) (tracetail_tailer_lag_bytes)', { legend: 'on disk {{path}}' }))
+          .unit('bytes'),
+      )
+      .withPanel(
+        new stat.PanelBuilder()
+          .title('Open files and retries')
+          .description('Files the tailer holds open now, and retried sink requests over the selected range.')
+          .withTarget(prom('sum(tracetail_tailer_open_files)', { legend: 'open files' }))
+          .withTarget(
+            prom('sum(increase(tracetail_tailer_retries_total[$__range])) or vector(0)', {
+              legend: 'retries',
+              instant: true,
+            }),
+          )
+          .colorMode(common.BigValueColorMode.None)
+          .unit('short')
+          .span(8),
+      )
+      .withRow(new dashboard.RowBuilder('Backends'))
+      .withPanel(
+        rate('Loki ingestion', 'Log lines per second Loki distributors received (all tenants).')
+          .withTarget(prom('sum(job:loki_distributor_lines_received:rate5m)', { legend: 'lines/s' }))
+          .unit('short'),
+      )
+      .withPanel(
+        rate('Loki ingestion bytes', 'Log bytes per second Loki distributors received.')
+          .withTarget(prom('sum(job:loki_distributor_bytes_received:rate5m)', { legend: 'bytes/s' }))
+          .unit('Bps'),
+      )
+      .withPanel(
+        rate('Elasticsearch ingestion', 'Documents indexed over time in tracetail-logs-* (application lane).')
+          .withTarget(esCount(DATASOURCES.esLogs, '*'))
+          .drawStyle(common.GraphDrawStyle.Bars)
+          .unit('short'),
+      )
+      .withRow(new dashboard.RowBuilder('Audit lane'))
+      .withPanel(
+        rate(
+          'Audit events recorded',
+          'Audit events the preload recorded per second (tracetail_audit_events_total).',
+        )
+          .withTarget(
+            prom('sum by (job) (rate(tracetail_audit_events_total{job=~"$job"}[$__rate_interval]))', {
+              legend: '{{job}}',
+            }),
+          )
+          .unit('short'),
+      )
+      .withPanel(
+        rate('Audit documents indexed', 'Audit documents indexed over time in tracetail-audit-*.')
+          .withTarget(esCount(DATASOURCES.esAudit, '*'))
+          .drawStyle(common.GraphDrawStyle.Bars)
+          .unit('short'),
+      )
+      .withPanel(
+        rate(
+          'Audit events dropped or spilled',
+          'Audit events the preload dropped (queue full) or spilled to its overflow file (0 when healthy).',
+        )
+          .withTarget(
+            prom(
+              'sum by (job) (rate(tracetail_audit_dropped_total{job=~"$job"}[$__rate_interval])) or vector(0)',
+              {
+                legend: 'dropped {{job}}',
+              },
+            ),
+          )
+          .withTarget(
+            prom(
+              'sum by (job) (rate(tracetail_audit_spilled_total{job=~"$job"}[$__rate_interval])) or vector(0)',
+              {
+                legend: 'spilled {{job}}',
+              },
+            ),
+          )
+          .unit('short'),
+      )
+      .build()
+  );
 }

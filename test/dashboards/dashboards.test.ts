@@ -115,10 +115,9 @@ describe('dashboards as code', () => {
     }
   });
 
-  test('every dashboard but Pipeline Health has a service variable; Logs & Audit has correlation_id', () => {
+  test('every dashboard has a service variable; Logs & Audit has correlation_id', () => {
     for (const [name, d] of dashboards) {
       const variables = (d.templating.list ?? []).map((v) => v.name);
-      if (name === 'pipeline-health') continue;
       assert.ok(variables.includes('job') || variables.includes('service'), `${name}: ${variables}`);
     }
     const logs = (dashboards.get('logs-audit')!.templating.list ?? []).map((v) => v.name);

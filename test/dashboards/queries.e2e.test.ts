@@ -1,0 +1,336 @@
+// Every panel query of every dashboard, run against the real backends after real traffic: the example MCP
+// service under the preload, the Collector (spans → Jaeger, span metrics), the tailer shipping its app and
+// audit logs to Loki and Elasticsearch, and a Prometheus with our rules scraping all of it. The test
+// names every panel that comes back empty.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildDashboards, interpolate, type PanelQuery, panelQueries } from '@tracetail/dashboards';
+import { type RunningBackend, startBackend, useSharedStack } from '@tracetail/stack';
+import { parse, stringify } from 'yaml';
+import { REPO } from '../alerts/support.ts';
+
+const NODE = process.execPath;
+const SERVICE = 'example-mcp';
+const TRAFFIC_SECONDS = Number(process.env.TRACETAIL_E2E_TRAFFIC_SECONDS ?? 45);
+const ES_INDEX: Record<string, string> = {
+  'tracetail-es-audit': 'tracetail-audit-*',
+  'tracetail-es-logs': 'tracetail-logs-*',
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+function start(name: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  const child = spawn(NODE, args, {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()));
+  child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()));
+  child.on('exit', () => writeFileSync(logFile, chunks.join('')));
+  child.on('error', (error) => chunks.push(`${name}: ${error.message}`));
+  return child;
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+}
+
+interface QueryOutcome {
+  readonly query: PanelQuery;
+  readonly expr: string;
+  readonly series: number;
+  readonly error?: string;
+}
+
+describe('every dashboard query returns data from the real backends', { timeout: 600_000 }, () => {
+  let stack: Record<string, RunningBackend>;
+  let prometheus: RunningBackend;
+  let server: ChildProcess | undefined;
+  let tailer: ChildProcess | undefined;
+  let work: string;
+  let startedAt: number;
+  const outcomes: QueryOutcome[] = [];
+
+  before(async () => {
+    for (const file of ['packages/example-mcp/dist/server.js', 'packages/tailer/dist/cli.js']) {
+      assert.ok(existsSync(join(REPO, file)), `${file} is missing: run npm run build first`);
+    }
+    stack = await useSharedStack(['jaeger', 'loki', 'alertmanager', 'elasticsearch', 'collector']);
+    work = mkdtempSync(join(tmpdir(), 'tracetail-e2e-dash-'));
+    for (const dir of ['logs', 'audit', 'scratch', 'state', 'prometheus']) mkdirSync(join(work, dir));
+    startedAt = Date.now();
+
+    // The example MCP service under the preload: spans to the Collector, /metrics scraped, logs and
+    // audit events written to files for the tailer.
+    const [mcpPort, metricsPort, tailerPort] = [await freePort(), await freePort(), await freePort()];
+    server = start(
+      'example-mcp',
+      ['--import', '@tracetail/otel/register', 'packages/example-mcp/dist/server.js'],
+      {
+        PORT: String(mcpPort),
+        OTEL_SERVICE_NAME: SERVICE,
+        OTEL_EXPORTER_OTLP_ENDPOINT: stack.collector!.url,
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        TRACETAIL_LOG_FILE: join(work, 'logs/app.log'),
+        TRACETAIL_LOG_STDOUT: 'false',
+        TRACETAIL_AUDIT_FILE: join(work, 'audit/audit.jsonl'),
+        EXAMPLE_SCRATCH_DIR: join(work, 'scratch'),
+      },
+      join(work, 'example-mcp.out'),
+    );
+    await waitFor(
+      'example-mcp /healthz',
+      async () => (await fetch(`http://127.0.0.1:${mcpPort}/healthz`)).ok,
+      30_000,
+    );
+
+    // The tailer: app and audit lanes to Loki and Elasticsearch.
+    const tailerConfig = join(work, 'tailer.yaml');
+    writeFileSync(
+      tailerConfig,
+      stringify({
+        inputs: [
+          { name: 'app', paths: [join(work, 'logs/*.log')], stream: 'app' },
+          { name: 'audit', paths: [join(work, 'audit/*.jsonl')], stream: 'audit' },
+        ],
+        sinks: { loki: { url: stack.loki!.url }, elasticsearch: { url: stack.elasticsearch!.url } },
+        checkpoint: { path: join(work, 'state/checkpoint.json') },
+        server: { port: tailerPort },
+      }),
+    );
+    tailer = start(
+      'tailer',
+      ['packages/tailer/dist/cli.js', '--config', tailerConfig],
+      {},
+      join(work, 'tailer.out'),
+    );
+    await waitFor(
+      'tailer /metrics',
+      async () => (await fetch(`http://127.0.0.1:${tailerPort}/metrics`)).ok,
+      30_000,
+    );
+
+    // A Prometheus of our own with the repo's config and rules, aimed at exactly these processes.
+    prometheus = await startBackend('prometheus', { ports: 'free', dataDir: join(work, 'prometheus') });
+    const etc = join(work, 'prometheus/etc');
+    const configFile = join(etc, 'prometheus.yml');
+    const config = parse(readFileSync(configFile, 'utf8')) as {
+      global: Record<string, string>;
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+      scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
+    };
+    const at = (backend: string, role: string): string => `127.0.0.1:${stack[backend]!.ports[role]}`;
+    const staticTargets: Record<string, string> = {
+      'otel-collector-exporter': at('collector', 'promExporter'),
+      'otel-collector': at('collector', 'metrics'),
+      loki: at('loki', 'http'),
+      alertmanager: at('alertmanager', 'http'),
+      prometheus: `127.0.0.1:${prometheus.ports.http}`,
+    };
+    for (const job of config.scrape_configs) {
+      const target = staticTargets[job.job_name];
+      if (target !== undefined) job.static_configs = [{ targets: [target] }];
+    }
+    config.alerting.alertmanagers[0]!.static_configs = [{ targets: [at('alertmanager', 'http')] }];
+    writeFileSync(configFile, stringify(config));
+    writeFileSync(
+      join(etc, 'targets/services/example-mcp.yml'),
+      stringify([{ targets: [`127.0.0.1:${metricsPort}`], labels: { service: SERVICE } }]),
+    );
+    writeFileSync(join(etc, 'targets/tailer.yml'), stringify([{ targets: [`127.0.0.1:${tailerPort}`] }]));
+    assert.equal((await fetch(`${prometheus.url}/-/reload`, { method: 'POST' })).status, 200);
+
+    // Traffic: every tool, some failing on purpose, half the calls with their own correlation id.
+    const traffic = start(
+      'traffic',
+      [
+        'packages/example-mcp/dist/client.js',
+        '--url',
+        `http://127.0.0.1:${mcpPort}/mcp`,
+        '--rate',
+        '10',
+        '--duration',
+        String(TRAFFIC_SECONDS),
+        '--mix',
+        'time.now=3,sandbox.exec=3,diffusion.generate=2,bench.write_file=1,bench.spawn=1',
+      ],
+      {},
+      join(work, 'traffic.out'),
+    );
+    const [code] = await once(traffic, 'exit');
+    assert.equal(code, 0, `traffic client failed: ${readFileSync(join(work, 'traffic.out'), 'utf8')}`);
+
+    // Let the last scrapes, rule evaluations, span-metric flushes and sink batches land.
+    await waitFor(
+      'recorded tool call rates in Prometheus',
+      async () => {
+        const r = await fetch(`${prometheus.url}/api/v1/query?query=job_tool:mcp_tool_calls:rate5m`);
+        return ((await r.json()) as { data: { result: unknown[] } }).data.result.length > 0;
+      },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 15_000));
+    await fetch(`${stack.elasticsearch!.url}/tracetail-*/_refresh`, { method: 'POST' });
+  });
+
+  after(async () => {
+    await stopChild(server);
+    await stopChild(tailer);
+    await prometheus?.stop();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function run(query: PanelQuery): Promise<QueryOutcome> {
+    const now = Date.now();
+    const rangeSeconds = Math.ceil((now - startedAt) / 1000) + 60;
+    const expr = interpolate(query.expr, {
+      variables: { job: '.*', instance: '.*', tool: '.*', service: SERVICE, correlation_id: '' },
+      rangeSeconds,
+      step: '1m',
+    });
+    const startS = Math.floor(startedAt / 1000) - 60;
+    const endS = Math.ceil(now / 1000);
+    try {
+      if (query.language === 'promql') {
+        const url = query.instant
+          ? `${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${endS}`
+          : `${prometheus.url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&step=5`;
+        const response = await fetch(url);
+        const body = (await response.json()) as {
+          status: string;
+          error?: string;
+          data?: { result: unknown[] };
+        };
+        if (body.status !== 'success')
+          return { query, expr, series: 0, error: body.error ?? String(response.status) };
+        return { query, expr, series: body.data!.result.length };
+      }
+      if (query.language === 'logql') {
+        const loki = stack.loki!.url;
+        const url = query.instant
+          ? `${loki}/loki/api/v1/query?query=${encodeURIComponent(expr)}&time=${endS}`
+          : `${loki}/loki/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&step=5&limit=100`;
+        const response = await fetch(url);
+        if (!response.ok)
+          return { query, expr, series: 0, error: `${response.status} ${await response.text()}` };
+        const body = (await response.json()) as { data: { result: unknown[] } };
+        return { query, expr, series: body.data.result.length };
+      }
+      return await runElasticsearch(query, expr, startS * 1000, endS * 1000);
+    } catch (error) {
+      return { query, expr, series: 0, error: (error as Error).message };
+    }
+  }
+
+  /** The search Grafana's Elasticsearch datasource sends for these targets: query_string + time filter. */
+  async function runElasticsearch(
+    query: PanelQuery,
+    lucene: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<QueryOutcome> {
+    const index = ES_INDEX[query.datasourceUid]!;
+    const filter = {
+      bool: {
+        filter: [
+          { range: { '@timestamp': { gte: fromMs, lte: toMs, format: 'epoch_millis' } } },
+          { query_string: { query: lucene, analyze_wildcard: true } },
+        ],
+      },
+    };
+    const es = stack.elasticsearch!.url;
+    const post = async (path: string, body: unknown) =>
+      fetch(`${es}/${index}/${path}`, {
+        method: path.startsWith('_validate') ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const validation = (await (await post('_validate/query?explain=true', { query: filter })).json()) as {
+      valid: boolean;
+      explanations?: { error?: string }[];
+    };
+    if (!validation.valid) {
+      return { query, expr: lucene, series: 0, error: `invalid: ${JSON.stringify(validation.explanations)}` };
+    }
+    const raw = query.metrics?.some((m) => m.type === 'raw_data');
+    const terms = query.bucketAggs?.find((b) => b.type === 'terms') as { field: string } | undefined;
+    const histogram = { date_histogram: { field: '@timestamp', fixed_interval: '10s', min_doc_count: 0 } };
+    const body = raw
+      ? { query: filter, size: 100, sort: [{ '@timestamp': 'desc' }] }
+      : {
+          query: filter,
+          size: 0,
+          aggs: terms
+            ? { split: { terms: { field: terms.field, size: 20 }, aggs: { time: histogram } } }
+            : { time: histogram },
+        };
+    const response = await post('_search', body);
+    const result = (await response.json()) as {
+      hits?: { hits: unknown[] };
+      aggregations?: { split?: { buckets: unknown[] }; time?: { buckets: { doc_count: number }[] } };
+      error?: unknown;
+    };
+    if (!response.ok) return { query, expr: lucene, series: 0, error: JSON.stringify(result.error) };
+    const series = raw
+      ? (result.hits?.hits.length ?? 0)
+      : terms
+        ? (result.aggregations?.split?.buckets.length ?? 0)
+        : (result.aggregations?.time?.buckets.filter((b) => b.doc_count > 0).length ?? 0);
+    return { query, expr: lucene, series };
+  }
+
+  test('every query parses and every panel returns data', async (t) => {
+    const queries = [...buildDashboards().values()].flatMap((d) => panelQueries(d));
+    for (const query of queries) outcomes.push(await run(query));
+
+    const errors = outcomes.filter((o) => o.error !== undefined);
+    const panels = new Map<string, QueryOutcome[]>();
+    for (const o of outcomes) {
+      const key = `${o.query.dashboard} / ${o.query.panel}`;
+      panels.set(key, [...(panels.get(key) ?? []), o]);
+    }
+    const empty = [...panels].filter(([, list]) => list.every((o) => o.series === 0)).map(([key]) => key);
+    for (const o of outcomes.filter((o) => o.series === 0 && o.error === undefined)) {
+      t.diagnostic(`no data: ${o.query.dashboard} / ${o.query.panel} / ${o.query.refId}: ${o.expr}`);
+    }
+    t.diagnostic(
+      `${outcomes.length} queries in ${panels.size} panels; ${outcomes.filter((o) => o.series > 0).length} returned data`,
+    );
+    assert.deepEqual(
+      errors.map((o) => `${o.query.dashboard} / ${o.query.panel} / ${o.query.refId}: ${o.error}`),
+      [],
+      'queries the backends rejected',
+    );
+    assert.deepEqual(empty, [], 'panels with no data');
+  });
+});
