@@ -1,9 +1,11 @@
 // Starts a fixture app as a real child process with the preload, the way users start theirs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures');
+const BUILT_ENTRY = resolve(import.meta.dirname, '../../dist/register.js');
 
 export interface AppProcess {
   readonly child: ChildProcess;
@@ -29,6 +31,8 @@ export interface StartOptions {
 }
 
 export async function startApp(options: StartOptions): Promise<AppProcess> {
+  // The fixtures load the package by name, i.e. its built dist/, as users do.
+  if (!existsSync(BUILT_ENTRY)) throw new Error(`${BUILT_ENTRY} is missing: run \`npx tsc --build\` first`);
   const args =
     options.preload === 'none' ? [options.file] : [options.preload, '@tracetail/otel/register', options.file];
   const child = spawn(process.execPath, args, {
