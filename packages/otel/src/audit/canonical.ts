@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** `prev_hash` of the first event of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -17,8 +17,15 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
-/** SHA-256 (hex) of the canonical form of an event, ignoring its own `hash` field. */
-export function hashAuditEvent(event: Readonly<Record<string, unknown>>): string {
+/** `hash_alg` of events hashed with a key; absent means plain SHA-256. */
+export const HMAC_HASH_ALG = 'hmac-sha256';
+
+/**
+ * SHA-256 (hex) of the canonical form of an event, ignoring its own `hash` field; HMAC-SHA256
+ * with `key`, so that only holders of the key can produce a chain that verifies.
+ */
+export function hashAuditEvent(event: Readonly<Record<string, unknown>>, key?: Buffer): string {
   const { hash: _ignored, ...rest } = event;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  const digest = key === undefined ? createHash('sha256') : createHmac('sha256', key);
+  return digest.update(canonicalJson(rest)).digest('hex');
 }

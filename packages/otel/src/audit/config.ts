@@ -14,6 +14,8 @@ export interface AuditConfig {
   readonly maxFileBytes: number;
   /** `TRACETAIL_AUDIT_SPILL_FILE` (default `<file>.spill`): where events go if the file cannot be written. */
   readonly spillFile: string | undefined;
+  /** `TRACETAIL_AUDIT_HMAC_KEY_FILE`: file holding the HMAC key (keyed chain); none by default. */
+  readonly hmacKeyFile: string | undefined;
 }
 
 export const AUDIT_CONFIG_DEFAULTS: AuditConfig = Object.freeze({
@@ -24,6 +26,7 @@ export const AUDIT_CONFIG_DEFAULTS: AuditConfig = Object.freeze({
   maxQueue: 10_000,
   maxFileBytes: 50 * 1024 * 1024,
   spillFile: undefined,
+  hmacKeyFile: undefined,
 });
 
 export interface AuditConfigResult {
@@ -71,6 +74,7 @@ export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConf
   }
   const file = env.TRACETAIL_AUDIT_FILE?.trim() || d.file;
   const spill = env.TRACETAIL_AUDIT_SPILL_FILE?.trim();
+  const keyFile = env.TRACETAIL_AUDIT_HMAC_KEY_FILE?.trim();
   const config: AuditConfig = Object.freeze({
     enabled,
     file,
@@ -79,6 +83,7 @@ export function readAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConf
     maxQueue: integer(env, 'TRACETAIL_AUDIT_QUEUE_MAX', d.maxQueue, 1, 1_000_000, warnings),
     maxFileBytes: integer(env, 'TRACETAIL_AUDIT_MAX_FILE_BYTES', d.maxFileBytes, 4096, 2 ** 40, warnings),
     spillFile: spill === undefined || spill === '' ? undefined : spill,
+    hmacKeyFile: keyFile === undefined || keyFile === '' ? undefined : keyFile,
   });
   return Object.freeze({ config, warnings: Object.freeze(warnings) });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Counter, diag, metrics } from '@opentelemetry/api';
 import { loadConfig } from '../config.ts';
 import { readAuditConfig } from './config.ts';
@@ -56,6 +57,24 @@ function serviceName(): string {
   }
 }
 
+/** Minimum key length: 32 bytes, the HMAC-SHA256 block-size guidance for full strength. */
+const MIN_KEY_BYTES = 32;
+
+function readHmacKey(file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const key = readFileSync(file);
+    const trimmed = Buffer.from(key.toString('utf8').trim(), 'utf8');
+    if (trimmed.length >= MIN_KEY_BYTES) return trimmed;
+    diag.error(
+      `tracetail audit: TRACETAIL_AUDIT_HMAC_KEY_FILE holds fewer than ${MIN_KEY_BYTES} bytes; chain is NOT keyed`,
+    );
+  } catch (error) {
+    diag.error('tracetail audit: cannot read TRACETAIL_AUDIT_HMAC_KEY_FILE; chain is NOT keyed', error);
+  }
+  return undefined;
+}
+
 const AUDIT_KEY = Symbol.for('tracetail.audit.log');
 type GlobalWithAudit = typeof globalThis & { [AUDIT_KEY]?: AuditLog | null };
 
@@ -73,6 +92,7 @@ function sharedLog(): AuditLog | null {
         maxQueue: config.maxQueue,
         maxFileBytes: config.maxFileBytes,
         serviceName,
+        hmacKey: readHmacKey(config.hmacKeyFile),
         onStats: metricSink(),
       })
     : null;

@@ -1,7 +1,7 @@
 import * as nodeFs from 'node:fs';
 import { resolve } from 'node:path';
 import { diag } from '@opentelemetry/api';
-import { GENESIS_HASH, hashAuditEvent } from './canonical.ts';
+import { GENESIS_HASH, HMAC_HASH_ALG, hashAuditEvent } from './canonical.ts';
 import type { AuditConfig } from './config.ts';
 import { buildAuditEvent } from './event.ts';
 import { AuditFileWriter, type AuditFs } from './file-writer.ts';
@@ -31,6 +31,8 @@ export interface AuditLogOptions
   readonly fs?: AuditFs & Pick<typeof nodeFs, 'appendFileSync' | 'readFileSync' | 'truncateSync'>;
   /** Called after counters change, so the preload can mirror them into metrics. */
   readonly onStats?: (delta: Partial<AuditStats>) => void;
+  /** Key for HMAC-SHA256 hashes (`hash_alg: "hmac-sha256"`); plain SHA-256 without it. */
+  readonly hmacKey?: Buffer | undefined;
   /** Register `process.on('exit')` to flush batch mode (default true). */
   readonly flushOnExit?: boolean;
 }
@@ -139,8 +141,9 @@ export class AuditLog {
         serviceName: this.#options.serviceName(),
         now: new Date(),
       });
+      if (this.#options.hmacKey !== undefined) event.hash_alg = HMAC_HASH_ALG;
       event.prev_hash = this.#prevHash;
-      const hash = hashAuditEvent(event);
+      const hash = hashAuditEvent(event, this.#options.hmacKey);
       event.hash = hash;
       this.#prevHash = hash;
       const line = `${JSON.stringify(event)}\n`;

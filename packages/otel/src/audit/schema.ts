@@ -129,6 +129,7 @@ export const AUDIT_EVENT_FIELDS: readonly FieldSpec[] = Object.freeze([
     required: false,
     description: 'set when the input broke the schema',
   },
+  { key: 'hash_alg', type: 'string', required: false, description: '`hmac-sha256` when the chain is keyed' },
   {
     key: 'prev_hash',
     type: 'string',

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { GENESIS_HASH, hashAuditEvent } from './canonical.ts';
+import { GENESIS_HASH, HMAC_HASH_ALG, hashAuditEvent } from './canonical.ts';
 import { sortAuditFiles } from './files.ts';
 
 export type ChainBreakReason =
@@ -10,6 +10,8 @@ export type ChainBreakReason =
   | 'hash-mismatch'
   | 'prev-hash-mismatch'
   | 'chain-not-at-genesis'
+  | 'key-required'
+  | 'not-keyed'
   | 'unreadable-file';
 
 export interface ChainBreak {
@@ -31,6 +33,8 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** Accept a first event whose `prev_hash` is not genesis (older files were pruned on purpose). */
   readonly allowPartial?: boolean;
+  /** HMAC key: every event must then be keyed (no downgrade to plain SHA-256 passes). */
+  readonly key?: Buffer;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -42,6 +46,9 @@ const EXPLAIN: Record<Exclude<ChainBreakReason, 'unreadable-file'>, string> = {
   'hash-mismatch': 'the content does not match its hash: the line was edited',
   'prev-hash-mismatch':
     'prev_hash does not match the previous event: an event was deleted, inserted or reordered before this line',
+  'key-required': 'the event is hashed with a key (hash_alg hmac-sha256): pass --key-file',
+  'not-keyed':
+    'a key was given but this event is not keyed (hash_alg missing) although keyed events came before, or none is keyed: the trail was rewritten without the key',
   'chain-not-at-genesis':
     'the first event does not start the chain: earlier events or files are missing (pass all rotated files, or --allow-partial)',
 };
@@ -58,8 +65,12 @@ export async function verifyAuditFiles(
   const files = sortAuditFiles(paths);
   let expectedPrev: string | undefined;
   let events = 0;
+  let seenKeyed = false;
+  let lastFile = '';
+  let lastLine = 0;
   for (const file of files) {
     let lineNumber = 0;
+    lastFile = file;
     const fail = (reason: Exclude<ChainBreakReason, 'unreadable-file'>, extra = ''): VerifyResult => ({
       ok: false,
       files,
@@ -95,7 +106,18 @@ export async function verifyAuditFiles(
           stream.destroy();
           return fail('missing-hash');
         }
-        if (hashAuditEvent(event) !== hash) {
+        const keyed = event.hash_alg === HMAC_HASH_ALG;
+        if (keyed && options.key === undefined) {
+          stream.destroy();
+          return fail('key-required');
+        }
+        // Unkeyed events may precede the first keyed one (the key was turned on later): the keyed
+        // event's prev_hash then commits to them. After it, an unkeyed event is a downgrade.
+        if (!keyed && options.key !== undefined && seenKeyed) {
+          stream.destroy();
+          return fail('not-keyed');
+        }
+        if (hashAuditEvent(event, keyed ? options.key : undefined) !== hash) {
           stream.destroy();
           return fail('hash-mismatch', ` (seq ${String(event.seq)})`);
         }
@@ -109,7 +131,9 @@ export async function verifyAuditFiles(
           return fail('prev-hash-mismatch', ` (seq ${String(event.seq)})`);
         }
         expectedPrev = hash;
+        seenKeyed ||= keyed;
         events += 1;
+        lastLine = lineNumber;
       }
     } catch (error) {
       stream.destroy();
@@ -121,6 +145,14 @@ export async function verifyAuditFiles(
         firstBreak: { file, line: lineNumber, reason: 'unreadable-file', detail: message },
       };
     }
+  }
+  if (options.key !== undefined && events > 0 && !seenKeyed) {
+    return {
+      ok: false,
+      files,
+      events,
+      firstBreak: { file: lastFile, line: lastLine, reason: 'not-keyed', detail: EXPLAIN['not-keyed'] },
+    };
   }
   return { ok: true, files, events };
 }

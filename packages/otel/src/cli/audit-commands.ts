@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { queryAuditFiles } from '../audit/query.ts';
@@ -29,7 +29,8 @@ export function expandAuditPaths(paths: readonly string[]): string[] {
   return files;
 }
 
-export const VERIFY_USAGE = 'tracetail audit verify [--allow-partial] [--json] <files or directories...>';
+export const VERIFY_USAGE =
+  'tracetail audit verify [--allow-partial] [--key-file <path>] [--json] <files or directories...>';
 export const QUERY_USAGE =
   'tracetail audit query --correlation-id <id> [--action <action>] [--session-id <id>] [--pretty] <files or directories...>';
 
@@ -39,12 +40,16 @@ export async function auditVerify(argv: readonly string[], io: CliIo): Promise<n
     argv,
     {
       'allow-partial': { type: 'boolean' },
+      'key-file': { type: 'string' },
       json: { type: 'boolean' },
     },
     VERIFY_USAGE,
   );
+  const keyFile = values['key-file'];
+  const key = typeof keyFile === 'string' ? readKey(keyFile) : undefined;
   const result = await verifyAuditFiles(expandAuditPaths(positionals), {
     allowPartial: values['allow-partial'] === true,
+    ...(key === undefined ? {} : { key }),
   });
   if (values.json === true) {
     io.out(`${JSON.stringify(result)}\n`);
@@ -85,6 +90,15 @@ export async function auditQuery(argv: readonly string[], io: CliIo): Promise<nu
   }
   io.err(`${matched} event(s) with correlation_id ${correlationId}\n`);
   return matched > 0 ? 0 : 1;
+}
+
+/** The key as the writer reads it (TRACETAIL_AUDIT_HMAC_KEY_FILE): file content, trimmed. */
+function readKey(path: string): Buffer {
+  try {
+    return Buffer.from(readFileSync(path, 'utf8').trim(), 'utf8');
+  } catch {
+    throw new AuditFileError(`cannot read the key file ${path}`);
+  }
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;

@@ -183,9 +183,12 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
 
   private patchServerModule(moduleExports: ServerModule): ServerModule {
     const proto = moduleExports.Server?.prototype;
-    if (proto === undefined || (this.patchedPrototypes ??= new Set()).has(proto)) return moduleExports;
+    if (proto === undefined) return moduleExports;
+    const patched = this.patchedPrototypes ?? new Set<ServerLike>();
+    this.patchedPrototypes = patched;
+    if (patched.has(proto)) return moduleExports;
     this._wrap(proto, 'setRequestHandler', (original) => this.#wrapSetRequestHandler(original));
-    this.patchedPrototypes.add(proto);
+    patched.add(proto);
     return moduleExports;
   }
 
