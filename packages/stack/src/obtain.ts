@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
-  copyFileSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -58,7 +58,9 @@ export function collectorBinary(): string {
 async function obtainCollector(): Promise<void> {
   const pin = versions().collector;
   const dir = componentCacheDir('collector', pin.version);
-  if (existsSync(collectorBinary())) return;
+  const manifest = readFileSync(repoPath(pin.manifest), 'utf8');
+  const stamp = buildStamp(manifest, pin.builder);
+  if (isBuilt(collectorBinary(), stamp)) return;
   const builderVersion = pin.builder.split('@')[1] ?? '';
   const builder = join(dir, 'bin', 'builder');
   const log = logFile(`collector-${pin.version}`);
@@ -72,7 +74,6 @@ async function obtainCollector(): Promise<void> {
       });
     }
     // The committed manifest builds into ./dist beside it; the cached copy builds into the cache.
-    const manifest = readFileSync(repoPath(pin.manifest), 'utf8');
     if (!/^\s*output_path: \.\/dist$/m.test(manifest)) {
       throw new StackConfigError(
         `${pin.manifest}: expected "output_path: ./dist" under dist:, the launcher rewrites it`,
@@ -100,34 +101,46 @@ export function goWrapperBinary(name: 'jaeger' | 'loki'): string {
   return join(componentCacheDir(name, versions()[name].version), 'bin', name);
 }
 
+/** A digest of everything a build depends on: a changed manifest or go.sum means a rebuild. */
+function buildStamp(...inputs: string[]): string {
+  return createHash('sha256').update(inputs.join('\0')).digest('hex');
+}
+
+function isBuilt(binary: string, stamp: string): boolean {
+  return (
+    existsSync(binary) && existsSync(`${binary}.stamp`) && readFileSync(`${binary}.stamp`, 'utf8') === stamp
+  );
+}
+
 async function obtainGoWrapper(
   name: 'jaeger' | 'loki',
   pin: GoWrapperPin,
   tags: readonly string[],
 ): Promise<void> {
   const binary = goWrapperBinary(name);
-  if (existsSync(binary)) return;
-  const dir = componentCacheDir(name, pin.version);
-  const src = join(dir, 'src');
-  mkdirSync(src, { recursive: true });
-  for (const file of ['go.mod', 'go.sum', 'tools.go']) {
+  const files = ['go.mod', 'go.sum', 'tools.go'].map((file) => {
     const from = repoPath(pin.wrapper, file);
     if (!existsSync(from))
       throw new StackConfigError(`${pin.wrapper}/${file} is missing; it pins ${name}'s build`);
-    copyFileSync(from, join(src, file));
-  }
+    return { file, text: readFileSync(from, 'utf8') };
+  });
+  const stamp = buildStamp(...files.map((f) => f.text), pin.package, pin.versionVariable, ...tags);
+  if (isBuilt(binary, stamp)) return;
+  const src = join(componentCacheDir(name, pin.version), 'src');
+  mkdirSync(src, { recursive: true });
+  for (const { file, text } of files) writeFileSync(join(src, file), text);
   const log = logFile(`${name}-${pin.version}`);
   await withProgress(`building ${name} ${pin.version}`, async () => {
-    const tmp = `${binary}.partial`;
-    await runGo(
-      ['build', '-trimpath', ...(tags.length > 0 ? ['-tags', tags.join(',')] : []), '-o', tmp, pin.package],
-      {
-        cwd: src,
-        logFile: log,
-        what: `building ${name} ${pin.version} (${pin.module}@${pin.moduleVersion})`,
-      },
-    );
-    renameSync(tmp, binary);
+    const partial = `${binary}.partial`;
+    const args = ['build', '-trimpath', '-ldflags', `-X ${pin.versionVariable}`];
+    if (tags.length > 0) args.push('-tags', tags.join(','));
+    await runGo([...args, '-o', partial, pin.package], {
+      cwd: src,
+      logFile: log,
+      what: `building ${name} ${pin.version} (${pin.module}@${pin.moduleVersion})`,
+    });
+    renameSync(partial, binary);
+    writeFileSync(`${binary}.stamp`, stamp);
   });
 }
 

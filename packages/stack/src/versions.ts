@@ -7,6 +7,8 @@ export interface GoWrapperPin {
   readonly module: string;
   readonly moduleVersion: string;
   readonly package: string;
+  /** `-X` linker assignment that stamps the version the binary reports (upstream's Makefile sets it). */
+  readonly versionVariable: string;
   readonly wrapper: string;
   readonly image: string;
 }
@@ -45,8 +47,8 @@ export const versionsFile = repoPath('versions.json');
 
 const required: Record<keyof Versions, readonly string[]> = {
   collector: ['version', 'builder', 'manifest', 'image'],
-  jaeger: ['version', 'module', 'moduleVersion', 'package', 'wrapper', 'image'],
-  loki: ['version', 'module', 'moduleVersion', 'package', 'wrapper', 'image'],
+  jaeger: ['version', 'module', 'moduleVersion', 'package', 'versionVariable', 'wrapper', 'image'],
+  loki: ['version', 'module', 'moduleVersion', 'package', 'versionVariable', 'wrapper', 'image'],
   prometheus: ['version', 'debianPackage', 'debianVersion', 'image'],
   alertmanager: ['version', 'debianPackage', 'debianVersion', 'image'],
   elasticsearch: ['version', 'maven', 'javaMajor', 'image'],
