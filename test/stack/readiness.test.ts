@@ -40,7 +40,10 @@ describe('shared stack readiness', { timeout: 300_000 }, () => {
       `${stack.prometheus.url}/api/v1/status/buildinfo`,
     );
     // Debian reports its rebuild suffix: 2.42.0+ds.
-    assert.match(info.body.data.version, new RegExp(`^${versions().prometheus.version.replaceAll('.', '\\.')}(\\+|$)`));
+    assert.match(
+      info.body.data.version,
+      new RegExp(`^${versions().prometheus.version.replaceAll('.', '\\.')}(\\+|$)`),
+    );
     const targets = await getJson<{ data: { activeTargets: Array<{ scrapeUrl: string }> } }>(
       `${stack.prometheus.url}/api/v1/targets`,
     );
