@@ -3,7 +3,9 @@
 //   node packages/example-mcp/dist/client.js --url http://127.0.0.1:3000/mcp --rate 5 --duration 30
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -187,7 +189,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-if (import.meta.main) {
+// `import.meta.main` only exists from Node 24.2; the repo supports 22.15.
+const runDirectly =
+  process.argv[1] !== undefined &&
+  realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (runDirectly) {
   main().catch((error: unknown) => {
     process.stderr.write(`traffic: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
