@@ -105,11 +105,8 @@ interface SessionState {
   attributes: Attributes;
 }
 
-// Both builds of the dual-published SDK; the ESM one is reached through the import hook.
-const SERVER_FILES = [
-  '@modelcontextprotocol/sdk/dist/cjs/server/index.js',
-  '@modelcontextprotocol/sdk/dist/esm/server/index.js',
-];
+// The ESM build, reached through the import hook; the CJS build is hooked by path (cjsServerFiles).
+const SERVER_FILES = ['@modelcontextprotocol/sdk/dist/esm/server/index.js'];
 const SUPPORTED_VERSIONS = ['>=1.0.0 <2'];
 
 /**
@@ -134,16 +131,8 @@ export class McpServerInstrumentation extends InstrumentationBase<McpInstrumenta
         new InstrumentationNodeModuleFile(
           name,
           SUPPORTED_VERSIONS,
-          (moduleExports: { Server?: { prototype: ServerLike } }) => {
-            const proto = moduleExports.Server?.prototype;
-            if (proto !== undefined)
-              this._wrap(proto, 'setRequestHandler', (original) => this.#wrapSetRequestHandler(original));
-            return moduleExports;
-          },
-          (moduleExports: { Server?: { prototype: ServerLike } }) => {
-            const proto = moduleExports.Server?.prototype;
-            if (proto !== undefined) this._unwrap(proto, 'setRequestHandler');
-          },
+          (moduleExports: ServerModule) => this.patchServerModule(moduleExports),
+          (moduleExports: ServerModule) => this.unpatchServerModule(moduleExports),
         ),
     );
     return [
