@@ -3,12 +3,13 @@
 // and the audit file say, and that batch-mode audit events survive process.exit() and SIGTERM.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { hashAuditEvent } from '../src/audit/canonical.ts';
 import { type AppProcess, startApp } from './helpers/app-process.ts';
 import { type OtlpReceiver, startOtlpReceiver } from './helpers/otlp-receiver.ts';
 
@@ -159,5 +160,28 @@ describe('audit events survive process.exit() in batch mode (with the preload)',
     assert.equal(events.length, 1);
     assert.equal(events[0]?.resource, 'exit-path');
     assert.equal(events[0]?.correlation_id, 'exit-1');
+    assert.equal(events[0]?.hash_alg, undefined, 'unkeyed without TRACETAIL_AUDIT_HMAC_KEY_FILE');
+  });
+
+  it('keys the chain with TRACETAIL_AUDIT_HMAC_KEY_FILE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracetail-hmac-'));
+    const auditFile = join(dir, 'audit.jsonl');
+    writeFileSync(join(dir, 'key'), 'an-audit-key-of-at-least-32-bytes!!\n');
+    const app = await startApp({
+      file: 'correlation-app.mjs',
+      preload: '--import',
+      env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        TRACETAIL_AUDIT_FILE: auditFile,
+        TRACETAIL_AUDIT_HMAC_KEY_FILE: join(dir, 'key'),
+      },
+    });
+    await (await fetch(`http://127.0.0.1:${app.port}/exit`)).text();
+    await app.exited();
+    const [event] = readAudit(auditFile);
+    assert.equal(event?.hash_alg, 'hmac-sha256');
+    const { hash, ...rest } = event ?? {};
+    assert.notEqual(hash, hashAuditEvent(rest), 'not a plain SHA-256');
+    assert.equal(hash, hashAuditEvent(rest, Buffer.from('an-audit-key-of-at-least-32-bytes!!')));
   });
 });
