@@ -109,6 +109,20 @@ describe('correlation ids with the preload (real service, real downstream)', () 
     assert.equal(record.trace_id, serverSpan.traceId);
   });
 
+  it('sends one correlation_id downstream even when the caller baggage disagrees', async () => {
+    received.length = 0;
+    const response = await fetch(`http://127.0.0.1:${app.port}/orders`, {
+      headers: { 'x-correlation-id': 'corr-e2e-2', baggage: 'correlation_id=something-else,tenant=t1' },
+    });
+    assert.equal(await response.text(), 'corr-e2e-2');
+    for (const { headers } of received) {
+      const baggage = [headers.baggage].flat().join(',');
+      assert.equal(baggage.match(/correlation_id=/g)?.length, 1, baggage);
+      assert.match(baggage, /correlation_id=corr-e2e-2/);
+      assert.match(baggage, /tenant=t1/);
+    }
+  });
+
   it('replaces a malformed id and keeps the escaped original on the span', async () => {
     const response = await fetch(`http://127.0.0.1:${app.port}/bad`, {
       headers: { 'x-correlation-id': 'not ok"<script>' },
@@ -129,12 +143,42 @@ describe('correlation ids with the preload (real service, real downstream)', () 
     const exit = await app.exited();
     assert.equal(exit.signal, 'SIGTERM', 'the preload keeps the signal exit');
     const events = readAudit(auditFile);
-    assert.equal(events.length, 2);
+    assert.equal(events.length, 3);
     const [first] = events;
     assert.equal(first?.correlation_id, 'corr-e2e-1');
     assert.equal(first?.['service.name'], 'correlation-app');
     assert.match(String(first?.trace_id), /^[0-9a-f]{32}$/);
     assert.deepEqual(first?.details, { password: '[REDACTED]', bytes: 10 });
+  });
+});
+
+describe('TRACETAIL_CORRELATION_TRUST_INCOMING=false', () => {
+  it('generates an id for every request and keeps the caller value aside', async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startApp({
+      file: 'correlation-app.mjs',
+      preload: '--import',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        TRACETAIL_CORRELATION_TRUST_INCOMING: 'false',
+        TRACETAIL_AUDIT_ENABLED: 'false',
+      },
+    });
+    try {
+      // No DOWNSTREAM_URL: the handler fails (500) after the span started, which is all this needs.
+      const response = await fetch(`http://127.0.0.1:${app.port}/untrusted`, {
+        headers: { 'x-correlation-id': 'well-formed-but-untrusted' },
+      });
+      await response.text();
+      const id = response.headers.get('x-correlation-id') ?? '';
+      assert.match(id, UUID_V7);
+      const spans = await receiver.waitForSpans((all) => all.some((s) => s.attributes.correlation_id === id));
+      const span = spans.find((s) => s.attributes.correlation_id === id);
+      assert.equal(span?.attributes.correlation_id_rejected, 'well-formed-but-untrusted');
+    } finally {
+      app.kill('SIGKILL');
+      await receiver.close();
+    }
   });
 });
 

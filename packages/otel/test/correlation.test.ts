@@ -4,7 +4,11 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { getCorrelationId, runWithCorrelationId } from '../src/correlation/context.ts';
-import { correlationIdFromBaggage, withCorrelationBaggage } from '../src/correlation/headers.ts';
+import {
+  correlationIdFromBaggage,
+  replaceCorrelationBaggage,
+  withCorrelationBaggage,
+} from '../src/correlation/headers.ts';
 import { installCorrelationHttpHooks } from '../src/correlation/http-hooks.ts';
 import {
   escapeRejectedCorrelationId,
@@ -60,6 +64,11 @@ describe('correlation ids', () => {
     assert.equal(correlationIdFromBaggage('a=1,correlation_id=req-1;p=2'), 'req-1');
     assert.equal(withCorrelationBaggage('a=1', 'req-1'), 'a=1,correlation_id=req-1');
     assert.equal(withCorrelationBaggage('correlation_id=x', 'req-1'), 'correlation_id=x');
+    assert.equal(
+      replaceCorrelationBaggage('a=1, correlation_id=x;p=1,b=2', 'req-1'),
+      'a=1,b=2,correlation_id=req-1',
+    );
+    assert.equal(replaceCorrelationBaggage(undefined, 'req 1'), 'correlation_id=req%201');
   });
 });
 

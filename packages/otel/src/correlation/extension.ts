@@ -1,4 +1,5 @@
 // Side-effect module loaded by the preload: wires correlation ids into the SDK's extension points.
+import { diag } from '@opentelemetry/api';
 import { addHttpServerRequestHook, addLogRecordEnricher } from '../extensions.ts';
 import { getCorrelationStore } from './context.ts';
 import { installCorrelationHttpHooks } from './http-hooks.ts';
@@ -9,7 +10,22 @@ export const CORRELATION_SPAN_ATTRIBUTE = 'correlation_id';
 /** Span attribute holding a rejected (malformed) caller value, escaped. */
 export const REJECTED_CORRELATION_SPAN_ATTRIBUTE = 'correlation_id_rejected';
 
-installCorrelationHttpHooks();
+/**
+ * `TRACETAIL_CORRELATION_TRUST_INCOMING` (default true): reuse a well-formed caller id. Set it to
+ * false on services exposed to untrusted callers (like fastify's default): every request then gets
+ * a generated id and the caller's value goes to `correlation_id_rejected`.
+ */
+function trustIncoming(): boolean {
+  const raw = process.env.TRACETAIL_CORRELATION_TRUST_INCOMING?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || ['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  diag.warn(
+    `tracetail: TRACETAIL_CORRELATION_TRUST_INCOMING=${JSON.stringify(raw)} is not true/false; using true`,
+  );
+  return true;
+}
+
+installCorrelationHttpHooks({ trustIncoming: trustIncoming() });
 
 // The http hook above entered the store before the instrumentation opened the server span.
 addHttpServerRequestHook((span) => {

@@ -43,3 +43,17 @@ export function withCorrelationBaggage(existing: string | undefined, correlation
   if (correlationIdFromBaggage(existing) !== undefined) return existing;
   return `${existing},${member}`;
 }
+
+/**
+ * Sets our baggage member, dropping any other `correlation_id` member (a caller's value that was
+ * replaced, or one that disagrees with x-correlation-id), so downstream sees one id.
+ */
+export function replaceCorrelationBaggage(existing: string | undefined, correlationId: string): string {
+  const others = (existing ?? '')
+    .split(',')
+    .map((member) => member.trim())
+    .filter(
+      (member) => member !== '' && member.split(';')[0]?.split('=')[0]?.trim() !== CORRELATION_BAGGAGE_KEY,
+    );
+  return [...others, `${CORRELATION_BAGGAGE_KEY}=${encodeURIComponent(correlationId)}`].join(',');
+}

@@ -1,13 +1,20 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
-import { correlationStorage, getCorrelationId, resolveCorrelation } from './context.ts';
+import {
+  type CorrelationStore,
+  correlationStorage,
+  getCorrelationId,
+  resolveCorrelation,
+} from './context.ts';
 import {
   CORRELATION_BAGGAGE_KEY,
   CORRELATION_HEADER,
   correlationIdFromHeaders,
+  replaceCorrelationBaggage,
   withCorrelationBaggage,
 } from './headers.ts';
+import { escapeRejectedCorrelationId, generateCorrelationId } from './id.ts';
 
 interface ServerRequestStart {
   request: IncomingMessage;
@@ -30,15 +37,26 @@ type GlobalWithFlag = typeof globalThis & { [INSTALLED]?: boolean };
  * here makes the id visible to the OTel http instrumentation (which opens the server span in its
  * patched `emit`) and to every continuation of the application's handler.
  */
+let trustIncoming = true;
+
+/** With TRACETAIL_CORRELATION_TRUST_INCOMING=false every request gets a new id; the caller's is kept aside. */
+function untrusted(incoming: string | undefined): CorrelationStore {
+  const correlationId = generateCorrelationId();
+  return incoming === undefined || incoming === ''
+    ? { correlationId }
+    : { correlationId, rejectedCorrelationId: escapeRejectedCorrelationId(incoming) };
+}
+
 function onServerRequestStart(message: unknown): void {
   try {
     const { request, response } = message as ServerRequestStart;
-    const store = resolveCorrelation(correlationIdFromHeaders(request.headers));
+    const incoming = correlationIdFromHeaders(request.headers);
+    const store = trustIncoming ? resolveCorrelation(incoming) : untrusted(incoming);
     correlationStorage.enterWith(store);
     if (!response.headersSent) response.setHeader(CORRELATION_HEADER, store.correlationId);
     // Putting the id into the incoming baggage header lets the OTel propagator (which extracts
     // baggage right after this) carry it to every downstream call as a W3C baggage entry.
-    request.headers.baggage = withCorrelationBaggage(
+    request.headers.baggage = replaceCorrelationBaggage(
       typeof request.headers.baggage === 'string' ? request.headers.baggage : undefined,
       store.correlationId,
     );
@@ -110,10 +128,11 @@ function onUndiciRequestCreate(message: unknown): void {
  * Installs the correlation hooks once per process: inbound HTTP servers, `node:http` clients and
  * undici/fetch. Uses diagnostics_channel, so no module is patched and load order does not matter.
  */
-export function installCorrelationHttpHooks(): void {
+export function installCorrelationHttpHooks(options: { trustIncoming?: boolean } = {}): void {
   const holder = globalThis as GlobalWithFlag;
   if (holder[INSTALLED] === true) return;
   holder[INSTALLED] = true;
+  trustIncoming = options.trustIncoming ?? true;
   subscribe('http.server.request.start', onServerRequestStart);
   subscribe('http.client.request.created', onHttpClientRequestCreated);
   subscribe('undici:request:create', onUndiciRequestCreate);
