@@ -6,6 +6,14 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCES, esCount, newDashboard, prom, serviceVariable, steps, UIDS } from './common.ts';
 
+/**
+ * One Collector counter per signal: rate() over several metric names at once collides on equal labels.
+ * The Collector's own telemetry (0.159) writes counters without `_total`; the regex accepts both.
+ */
+function signalRate(counter: string, by: string, signal: string): string {
+  return `sum by (${by}) (rate({__name__=~"otelcol_${counter}_${signal}(_total)?"}[$__rate_interval]))`;
+}
+
 function rate(title: string, description: string): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder().title(title).description(description).min(0).span(8);
 }
@@ -26,20 +34,28 @@ export function pipelineHealth(): dashboard.Dashboard {
           'Spans, metric points and log records the Collector receivers accepted per second.',
         )
           .withTarget(
-            prom(
-              'sum by (receiver) (rate({__name__=~"otelcol_receiver_accepted_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
-              { legend: '{{receiver}}' },
-            ),
+            prom(signalRate('receiver_accepted', 'receiver', 'spans'), { legend: '{{receiver}} spans' }),
+          )
+          .withTarget(
+            prom(signalRate('receiver_accepted', 'receiver', 'metric_points'), {
+              legend: '{{receiver}} points',
+            }),
+          )
+          .withTarget(
+            prom(signalRate('receiver_accepted', 'receiver', 'log_records'), { legend: '{{receiver}} logs' }),
           )
           .unit('short'),
       )
       .withPanel(
         rate('Collector exported items', 'Items each Collector exporter sent successfully per second.')
           .withTarget(
-            prom(
-              'sum by (exporter) (rate({__name__=~"otelcol_exporter_sent_(spans|metric_points|log_records)(_total)?"}[$__rate_interval]))',
-              { legend: '{{exporter}}' },
-            ),
+            prom(signalRate('exporter_sent', 'exporter', 'spans'), { legend: '{{exporter}} spans' }),
+          )
+          .withTarget(
+            prom(signalRate('exporter_sent', 'exporter', 'metric_points'), { legend: '{{exporter}} points' }),
+          )
+          .withTarget(
+            prom(signalRate('exporter_sent', 'exporter', 'log_records'), { legend: '{{exporter}} logs' }),
           )
           .unit('short'),
       )

@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { buildDashboards, interpolate, type PanelQuery, panelQueries } from '@tracetail/dashboards';
 import { type RunningBackend, startBackend, useSharedStack } from '@tracetail/stack';
 import { parse, stringify } from 'yaml';
@@ -181,12 +183,24 @@ describe('every dashboard query returns data from the real backends', { timeout:
         '10',
         '--duration',
         String(TRAFFIC_SECONDS),
-        '--mix',
-        'time.now=3,sandbox.exec=3,diffusion.generate=2,bench.write_file=1,bench.spawn=1',
       ],
       {},
       join(work, 'traffic.out'),
     );
+    // The traffic driver has no container scenario: spawn and kill bench containers as a client would.
+    const client = new Client({ name: 'tracetail-dashboards-e2e', version: '0.1.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${mcpPort}/mcp`));
+    await client.connect(transport);
+    const spawned: string[] = [];
+    for (const image of ['python:3.12-slim', 'node:24-slim', 'alpine:3']) {
+      const result = (await client.callTool({ name: 'bench.spawn', arguments: { image } })) as {
+        content: { type: string; text: string }[];
+      };
+      spawned.push((JSON.parse(result.content[0]!.text) as { container_id: string }).container_id);
+    }
+    await client.callTool({ name: 'bench.kill', arguments: { container_id: spawned[0] } });
+    await transport.terminateSession();
+    await client.close();
     const [code] = await once(traffic, 'exit');
     assert.equal(code, 0, `traffic client failed: ${readFileSync(join(work, 'traffic.out'), 'utf8')}`);
 
@@ -271,7 +285,7 @@ describe('every dashboard query returns data from the real backends', { timeout:
     const es = stack.elasticsearch!.url;
     const post = async (path: string, body: unknown) =>
       fetch(`${es}/${index}/${path}`, {
-        method: path.startsWith('_validate') ? 'GET' : 'POST',
+        method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
