@@ -13,9 +13,12 @@ function streams(lane: 'app' | 'audit'): string {
   return `{service_name=~"$service", stream="${lane}"}`;
 }
 
-/** Empty variable = every line; otherwise lines whose correlation_id starts with what was typed. */
+/**
+ * Empty variable = every line; otherwise lines whose correlation_id starts with what was typed. A raw
+ * (backtick) string, so the regex escapes Grafana adds are not read as string escapes by LogQL.
+ */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana template variable, filled in by Grafana
-const CORRELATION = '| correlation_id=~"${correlation_id:regex}.*"';
+const CORRELATION = '| correlation_id=~`${correlation_id:regex}.*`';
 
 /** Lucene: the selected services' documents. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana template variable, filled in by Grafana
