@@ -151,6 +151,19 @@ describe('dashboards as code', () => {
     }
   });
 
+  test('range windows follow the dashboard: $__rate_interval or $__range, never a fixed window', () => {
+    const fixed: string[] = [];
+    for (const d of dashboards.values()) {
+      for (const q of panelQueries(d).filter((q) => q.language !== 'elasticsearch')) {
+        for (const [, window] of q.expr.matchAll(/\[([^\]]+)\]/g)) {
+          if (!['$__rate_interval', '$__range', '$__auto'].includes(window!))
+            fixed.push(`${q.dashboard} / ${q.panel}: [${window}]`);
+        }
+      }
+    }
+    assert.deepEqual(fixed, []);
+  });
+
   test('every recorded series a panel reads is defined by a recording rule', () => {
     const rulesDir = join(PROMETHEUS_DIR, 'rules');
     const recorded = new Set(
