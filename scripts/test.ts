@@ -10,7 +10,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defaultBackends, obtain, StackError, startStack, stopStack } from '../packages/stack/src/index.ts';
+import {
+  defaultBackends,
+  obtain,
+  reapOrphans,
+  StackError,
+  startStack,
+  stopStack,
+} from '../packages/stack/src/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const bundled = resolve(root, 'node_modules/.bin/node');
@@ -27,6 +34,8 @@ function seconds(since: number): string {
 }
 
 async function prepareStack(): Promise<void> {
+  // Backends a killed earlier run left behind would hold ports and memory.
+  await reapOrphans();
   if (!fullSuite) return;
   const obtainStarted = Date.now();
   await obtain(defaultBackends);
@@ -54,6 +63,8 @@ function runTests(): Promise<number> {
         env: {
           ...process.env,
           TRACETAIL_STACK_DIR: stackDir,
+          // Backends started during the run belong to this process: if it is killed, the next run stops them.
+          TRACETAIL_STACK_OWNER: String(process.pid),
           PATH: `${resolve(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
         },
       },
@@ -67,6 +78,8 @@ async function cleanUp(): Promise<void> {
   const stopped = await stopStack(stackDir);
   if (stopped.length > 0) console.log(`test: stopped ${stopped.join(', ')} in ${seconds(stopStarted)}`);
   rmSync(stackDir, { recursive: true, force: true });
+  // Private instances whose test file was killed before it could stop them.
+  await reapOrphans();
 }
 
 // Ctrl-C or a CI timeout: pass it on to the test runner if it is running (it ends its files), else

@@ -1,10 +1,12 @@
 // The launcher API the outage tests rely on: a private instance on free ports, stopped (ports freed)
 // and started again with the same data, and clear errors for a port that is taken.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { RunningBackend } from '@tracetail/stack';
-import { standardPorts, startBackend } from '@tracetail/stack';
+import { reapOrphans, standardPorts, startBackend } from '@tracetail/stack';
 import { eventually, getJson, hexId, postJson } from './poll.ts';
 
 async function canConnect(port: number): Promise<boolean> {
@@ -16,7 +18,7 @@ async function canConnect(port: number): Promise<boolean> {
   }
 }
 
-describe('a private Loki instance', { timeout: 120_000 }, () => {
+describe('private backend instances', { timeout: 120_000 }, () => {
   let loki: RunningBackend | undefined;
   after(async () => {
     await loki?.stop();
@@ -63,5 +65,28 @@ describe('a private Loki instance', { timeout: 120_000 }, () => {
       await new Promise((r) => squatter.close(r));
       await instance.stop();
     }
+  });
+
+  it('stops a backend whose owner was SIGKILLed, the next time backends are started', async () => {
+    const owner = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { startBackend } from '@tracetail/stack';
+         const am = await startBackend('alertmanager', { ports: 'free' });
+         console.log(JSON.stringify({ port: am.ports.http }));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [chunk] = (await once(owner.stdout!, 'data')) as [Buffer];
+    const { port } = JSON.parse(chunk.toString()) as { port: number };
+    assert.equal(await canConnect(port), true, 'the owner started Alertmanager');
+    owner.kill('SIGKILL');
+    await once(owner, 'exit');
+    assert.equal(await canConnect(port), true, 'Alertmanager outlives a SIGKILLed owner by itself');
+    await reapOrphans();
+    assert.equal(await canConnect(port), false, 'reapOrphans left Alertmanager running');
   });
 });

@@ -5,6 +5,7 @@ import type { LaunchPlan } from './backends.ts';
 import { NotReadyError, PortInUseError, StopError } from './errors.ts';
 import { indent, readLogTail } from './log-tail.ts';
 import type { BackendName } from './obtain.ts';
+import { registerOwned, unregisterOwned } from './orphan-registry.ts';
 import { isGroupAlive, isPortFree, spawnGroup, stopGroup } from './process-group.ts';
 import { formatDuration, report } from './progress.ts';
 
@@ -25,6 +26,8 @@ export interface RunningBackend {
 export interface BackendRecord {
   readonly plan: LaunchPlan;
   pid: number;
+  /** The process whose death should stop this backend; absent for `stack up`, which outlives its CLI. */
+  ownerPid?: number;
 }
 
 export async function probe(url: string, timeoutMs = 2000): Promise<boolean> {
@@ -88,11 +91,20 @@ export class BackendProcess implements RunningBackend {
       cwd: plan.dataDir,
       logFile: plan.logFile,
     });
+    if (this.record.ownerPid !== undefined) {
+      registerOwned({
+        pgid: this.record.pid,
+        ownerPid: this.record.ownerPid,
+        name: plan.name,
+        command: plan.command,
+      });
+    }
     this.#onChange(this.record);
     try {
       await this.#waitReady();
     } catch (error) {
       await stopGroup(this.record.pid, 5000);
+      unregisterOwned(this.record.pid);
       this.record.pid = 0;
       this.#onChange(this.record);
       throw error;
@@ -123,8 +135,10 @@ export class BackendProcess implements RunningBackend {
     const { plan } = this.record;
     if (this.record.pid !== 0) {
       const outcome = await stopGroup(this.record.pid, plan.stopTimeoutMs);
-      if (outcome === 'killed')
+      if (outcome === 'killed') {
         report(`${plan.name} ignored SIGTERM for ${formatDuration(plan.stopTimeoutMs)}; killed`);
+      }
+      unregisterOwned(this.record.pid);
     }
     this.record.pid = 0;
     this.#onChange(this.record);

@@ -11,6 +11,7 @@ export {
 } from './errors.ts';
 export type { BackendName } from './obtain.ts';
 export { allBackends, defaultBackends, obtain } from './obtain.ts';
+export { reapOrphans } from './orphan-registry.ts';
 export { cacheRoot, defaultStackDir, repoRoot } from './paths.ts';
 export { setProgressSink } from './progress.ts';
 export type { BackendStatus, PortChoice, StartOptions } from './stack.ts';

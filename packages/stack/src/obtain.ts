@@ -90,8 +90,10 @@ async function obtainCollector(): Promise<void> {
       what: `building the Collector from ${pin.manifest}`,
       env: goEnv(),
     });
-    if (!existsSync(collectorBinary()))
+    if (!existsSync(collectorBinary())) {
       throw new ObtainError(`the builder left no ${collectorBinary()}; see ${log}`);
+    }
+    writeFileSync(`${collectorBinary()}.stamp`, stamp);
   });
 }
 

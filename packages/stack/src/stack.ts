@@ -9,6 +9,7 @@ import { StackConfigError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import type { BackendName } from './obtain.ts';
 import { allBackends, obtain } from './obtain.ts';
+import { reapOrphans } from './orphan-registry.ts';
 import { defaultStackDir } from './paths.ts';
 import { freePorts, isPortFree, terminateGroupNow } from './process-group.ts';
 import { report } from './progress.ts';
@@ -111,7 +112,9 @@ export async function startStack(
   dir: string,
   names: readonly BackendName[],
   choice: PortChoice | 'auto',
+  ownerPid?: number,
 ): Promise<Record<BackendName, RunningBackend>> {
+  await reapOrphans();
   await obtain(names);
   prepareStackDir(dir);
   return withFileLock(join(dir, 'state.lock'), async () => {
@@ -130,7 +133,7 @@ export async function startStack(
         if (running.isRunning()) await running.stop();
       }
       const plan = makePlan(name, await choosePorts(name, choice), join(dir, 'data', name), peers);
-      state.backends[name] = { plan, pid: 0 };
+      state.backends[name] = ownerPid === undefined ? { plan, pid: 0 } : { plan, pid: 0, ownerPid };
       const started = processFor(dir, state, state.backends[name]);
       toStart.push(started);
       result[name] = started;
@@ -228,6 +231,7 @@ function sharedPortChoice(): PortChoice | 'auto' {
  * The caller stops it; if it forgets, it is stopped when the process exits.
  */
 export async function startBackend(name: BackendName, opts: StartOptions = {}): Promise<RunningBackend> {
+  await reapOrphans();
   await obtain([name]);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `tracetail-${name}-`));
   chmodSync(dataDir, 0o755);
@@ -236,7 +240,7 @@ export async function startBackend(name: BackendName, opts: StartOptions = {}): 
   const peers = (peer: BackendName): PortMap =>
     (shared.backends as StackState['backends'])[peer]?.plan.ports ?? standardPorts(peer);
   const plan = makePlan(name, await choosePorts(name, opts.ports ?? 'free'), dataDir, peers);
-  const backend = new BackendProcess({ plan, pid: 0 });
+  const backend = new BackendProcess({ plan, pid: 0, ownerPid: process.pid });
   privateInstances.add(backend);
   hookExit();
   await backend.start();
@@ -250,7 +254,15 @@ export async function startBackend(name: BackendName, opts: StartOptions = {}): 
  */
 export async function useSharedStack(names: BackendName[]): Promise<Record<BackendName, RunningBackend>> {
   const runDir = process.env.TRACETAIL_STACK_DIR;
-  if (runDir !== undefined && runDir !== '') return startStack(runDir, names, sharedPortChoice());
+  if (runDir !== undefined && runDir !== '') {
+    const owner = Number(process.env.TRACETAIL_STACK_OWNER);
+    return startStack(
+      runDir,
+      names,
+      sharedPortChoice(),
+      Number.isInteger(owner) && owner > 0 ? owner : undefined,
+    );
+  }
   const cliDir = defaultStackDir();
   const cli = loadState(cliDir);
   const reusable = await Promise.all(
@@ -270,5 +282,5 @@ export async function useSharedStack(names: BackendName[]): Promise<Record<Backe
     soloStackDir = mkdtempSync(join(tmpdir(), 'tracetail-solo-'));
     hookExit();
   }
-  return startStack(soloStackDir, names, 'auto');
+  return startStack(soloStackDir, names, 'auto', process.pid);
 }
