@@ -376,6 +376,18 @@ describe('every dashboard query returns data from the real backends', { timeout:
     assert.deepEqual(emptyTargets, [], 'queries with no data (not listed in EMPTY_BY_DESIGN)');
   });
 
+  test('every recording and alert rule evaluates without error on the real series', async () => {
+    const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+      data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
+    const rules = body.data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
+    assert.ok(rules.length > 80, `only ${rules.length} rules loaded`);
+    const broken = rules
+      .filter((r) => r.health !== 'ok')
+      .map((r) => `${r.group} / ${r.name}: ${r.health} ${r.lastError ?? ''}`);
+    assert.deepEqual(broken, []);
+  });
+
   test('the correlation_id variable finds one request in Loki and Elasticsearch, and only that request', async () => {
     assert.ok(correlationIds.length > 0, 'the traffic driver sent no correlation ids');
     const logsAudit = buildDashboards().get('logs-audit')!;
@@ -395,8 +407,9 @@ describe('every dashboard query returns data from the real backends', { timeout:
       if (query.language === 'logql') {
         const url = `${stack.loki!.url}/loki/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&limit=1000`;
         const response = await fetch(url);
-        assert.ok(response.ok, `${query.panel}: ${await response.text()}`);
-        const body = (await response.json()) as {
+        const text = await response.text();
+        assert.ok(response.ok, `${query.panel}: ${text}`);
+        const body = JSON.parse(text) as {
           data: { result: { stream: Record<string, string>; values: unknown[] }[] };
         };
         return body.data.result.flatMap((r) => r.values.map(() => r.stream.correlation_id ?? ''));
