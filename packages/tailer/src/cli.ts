@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=128
 // tracetail-tail --config tailer.yaml [--check-config | --dry-run]
+// The V8 flags above keep the young generation small: the default (64 MiB semi-spaces on big hosts)
+// alone would take the RSS past the 150 MB target. Launching with plain `node` loses them; see README.
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config/load.ts';
 import { TailerError } from './errors.ts';

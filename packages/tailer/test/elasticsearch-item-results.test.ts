@@ -35,7 +35,7 @@ test('201 delivered, 409 counted as delivered, 429 retried alone, 400 dead-lette
   });
   const config = testConfig({ elasticsearch: { url: server.url } });
   const { worker, acked, metrics, deadLetters } = workerFor(
-    new ElasticsearchSink(config.sinks.elasticsearch!),
+    await ElasticsearchSink.create(config.sinks.elasticsearch!),
   );
   worker.start();
   for (const r of makeRecords(5, config)) worker.push(r);

@@ -34,6 +34,7 @@ export function makeRecords(
       input: config.inputs[0]!,
       origin: { path: '/x', fileId: 'file', offset: i * 100 },
       readAt: Date.now(),
+      metadataKeys: config.sinks.loki?.structuredMetadataKeys ?? [],
     }),
   );
 }

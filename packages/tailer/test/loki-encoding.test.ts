@@ -34,6 +34,7 @@ function record(line: string, offset: number) {
     input: config.inputs[0]!,
     origin: { path: '/x', fileId: 'f', offset },
     readAt: 1_700_000_000_000,
+    metadataKeys: config.sinks.loki!.structuredMetadataKeys,
   });
 }
 

@@ -11,6 +11,7 @@ const info = (extra: Partial<{ truncated: boolean; partial: boolean }> = {}) => 
   input,
   origin: { path: '/a', fileId: 'f', offset: 0 },
   readAt: 5_000,
+  metadataKeys: ['event.action', 'trace_id'],
   ...extra,
 });
 
@@ -30,7 +31,8 @@ test('invalid UTF-8 is replaced and flagged; JSON fields are read', () => {
   const record = parseLine(bytes, info());
   assert.deepEqual(record.flags, ['invalid_utf8']);
   assert.ok(record.text.includes('\uFFFD'));
-  assert.equal(record.fields?.['event.action'], 'login');
+  assert.equal(record.json, true);
+  assert.deepEqual(record.metadata, [['event_action', 'login']]);
   assert.equal(record.level, 'info', 'audit lines without a level are info');
   assert.equal(record.time.ms, Date.parse('2026-01-01T00:00:00Z'));
 });

@@ -134,7 +134,7 @@ export const configSchema = {
             },
             installTemplate: { type: 'boolean', default: true },
             timeoutMs: { ...positiveInt, default: 30_000 },
-            batch: batch(4_194_304, 500),
+            batch: batch(2_097_152, 500),
             retry,
           },
         },
@@ -168,7 +168,7 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        maxBufferedBytes: { type: 'integer', minimum: 65_536, default: 16_777_216 },
+        maxBufferedBytes: { type: 'integer', minimum: 65_536, default: 8_388_608 },
       },
     },
     checkpoint: {

@@ -173,6 +173,20 @@ export class TailerMetrics {
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     ),
   );
+  readonly memory = this.registry.register(
+    new Gauge(
+      'tracetail_tailer_memory_bytes',
+      'Process memory by kind (rss, heap_used, heap_total, external, array_buffers)',
+      (set) => {
+        const m = process.memoryUsage();
+        set({ kind: 'rss' }, m.rss);
+        set({ kind: 'heap_used' }, m.heapUsed);
+        set({ kind: 'heap_total' }, m.heapTotal);
+        set({ kind: 'external' }, m.external);
+        set({ kind: 'array_buffers' }, m.arrayBuffers);
+      },
+    ),
+  );
   readonly openFiles: Gauge;
   readonly lagBytes: Gauge;
   readonly lagSeconds: Gauge;

@@ -17,7 +17,10 @@ export interface LineOrigin {
 export interface LogRecord {
   readonly text: string;
   readonly bytes: number;
-  readonly fields: Readonly<Record<string, unknown>> | undefined;
+  /** The line parsed as a JSON object (the object itself is not kept: sinks that need it parse again). */
+  readonly json: boolean;
+  /** Structured metadata for Loki (high-cardinality ids), already named for LogQL. */
+  readonly metadata: readonly (readonly [string, string])[];
   readonly time: EventTime;
   readonly level: string;
   readonly service: string;
@@ -73,9 +76,34 @@ export function getField(fields: Readonly<Record<string, unknown>>, key: string)
   return current;
 }
 
+/** Loki label names allow [a-zA-Z_][a-zA-Z0-9_]*; structured metadata follows the same rule for LogQL. */
+export function metadataName(key: string): string {
+  return key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+}
+
+/** The line as a JSON object, or undefined when it is not one. */
+export function parseFields(text: string): Record<string, unknown> | undefined {
+  if (text.charCodeAt(0) !== 0x7b /* { */) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
 export function parseLine(
   raw: Buffer,
-  info: { truncated: boolean; partial: boolean; input: InputConfig; origin: LineOrigin; readAt: number },
+  info: {
+    truncated: boolean;
+    partial: boolean;
+    input: InputConfig;
+    origin: LineOrigin;
+    readAt: number;
+    metadataKeys?: readonly string[];
+  },
 ): LogRecord {
   const flags: LineFlag[] = [];
   if (info.truncated) flags.push('truncated');
@@ -83,16 +111,7 @@ export function parseLine(
   // toString() already replaces invalid sequences with U+FFFD; isUtf8 tells us whether it had to.
   if (!isUtf8(raw)) flags.push('invalid_utf8');
   const text = raw.toString('utf8');
-  let fields: Record<string, unknown> | undefined;
-  if (text.charCodeAt(0) === 0x7b /* { */) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-        fields = parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: shipped raw and flagged below
-    }
-  }
+  const fields = parseFields(text);
   if (!fields) flags.push('not_json');
   let time: EventTime | undefined;
   if (fields) {
@@ -111,10 +130,22 @@ export function parseLine(
     typeof serviceValue === 'string' && serviceValue !== ''
       ? serviceValue
       : (info.input.service ?? 'unknown_service');
+  const metadata: [string, string][] = [];
+  if (fields && info.metadataKeys) {
+    for (const key of info.metadataKeys) {
+      const value = getField(fields, key);
+      if (
+        typeof value === 'string' ? value !== '' : typeof value === 'number' || typeof value === 'boolean'
+      ) {
+        metadata.push([metadataName(key), String(value)]);
+      }
+    }
+  }
   return {
     text,
     bytes: raw.length,
-    fields,
+    json: fields !== undefined,
+    metadata,
     time,
     level: normalizeLevel(fields ? (fields.level ?? fields['log.level']) : undefined, stream),
     service,

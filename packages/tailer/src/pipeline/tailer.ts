@@ -42,7 +42,8 @@ export class Tailer {
   readonly metrics: TailerMetrics;
   readonly #logger: Logger;
   readonly #dryRun: boolean;
-  readonly #workers: SinkWorker[];
+  #workers: SinkWorker[] = [];
+  readonly #options: TailerOptions;
   readonly #deadLetter: DeadLetterFile;
   readonly #files = new Map<string, TrackedFile>();
   /** Checkpoint entries of files not (yet) seen in this run. */
@@ -63,11 +64,13 @@ export class Tailer {
   #resolveDone: (() => void) | undefined;
   readonly done: Promise<void>;
   #warnedOpenFiles = false;
+  readonly #metadataKeys: readonly string[];
 
   constructor(config: TailerConfig, options: TailerOptions) {
     this.config = config;
     this.#logger = options.logger;
     this.#dryRun = options.dryRun ?? false;
+    this.#metadataKeys = config.sinks.loki?.structuredMetadataKeys ?? [];
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -77,10 +80,22 @@ export class Tailer {
       lag: () => this.#lag(),
     });
     this.#deadLetter = new DeadLetterFile(config.deadLetter.path!);
-    const sinks = options.sinks ?? this.#createSinks(options);
+    this.#options = options;
+  }
+
+  get serverPort(): number | undefined {
+    return this.#server?.port;
+  }
+
+  get ready(): boolean {
+    return this.#started && !this.#stopping && this.#workers.every((w) => w.healthy);
+  }
+
+  async start(): Promise<void> {
+    const sinks = this.#options.sinks ?? (await this.#createSinks(this.#options));
     if (sinks.length > 30) throw new Error('at most 30 sinks');
     this.#workers = sinks.map((sink, i) => {
-      const sinkConfig = sink.name === 'loki' ? config.sinks.loki : config.sinks.elasticsearch;
+      const sinkConfig = sink.name === 'loki' ? this.config.sinks.loki : this.config.sinks.elasticsearch;
       return new SinkWorker({
         sink,
         bit: 1 << i,
@@ -94,17 +109,6 @@ export class Tailer {
         },
       });
     });
-  }
-
-  get serverPort(): number | undefined {
-    return this.#server?.port;
-  }
-
-  get ready(): boolean {
-    return this.#started && !this.#stopping && this.#workers.every((w) => w.healthy);
-  }
-
-  async start(): Promise<void> {
     if (!this.#dryRun) {
       const checkpoint = readCheckpoint(this.config.checkpoint.path);
       for (const [key, entry] of Object.entries(checkpoint.files)) this.#previous.set(key, entry);
@@ -161,7 +165,7 @@ export class Tailer {
     this.#resolveDone?.();
   }
 
-  #createSinks(options: TailerOptions): Sink[] {
+  async #createSinks(options: TailerOptions): Promise<Sink[]> {
     const sinks: Sink[] = [];
     const write = options.dryRunWrite ?? ((text: string) => process.stdout.write(text));
     const { loki, elasticsearch } = this.config.sinks;
@@ -170,7 +174,7 @@ export class Tailer {
       sinks.push(
         this.#dryRun
           ? DryRunSink.elasticsearch(elasticsearch.indexPrefix, write)
-          : new ElasticsearchSink(elasticsearch),
+          : await ElasticsearchSink.create(elasticsearch),
       );
     }
     return sinks;
@@ -260,6 +264,7 @@ export class Tailer {
       input: file.input,
       origin: { path: file.path, fileId: file.fileId, offset: line.start },
       readAt,
+      metadataKeys: this.#metadataKeys,
     }) as TrackedRecord;
     for (const flag of record.flags) this.metrics.linesFlagged.inc({ input: file.input.name, flag });
     this.#buffered += record.bytes;

@@ -25,7 +25,7 @@ export class DryRunSink implements Sink {
         labels: lokiLabels(r, config.labels),
         timestamp: toNanoString(r.time),
         line: r.text,
-        structuredMetadata: Object.fromEntries(lokiMetadata(r, config.structuredMetadataKeys)),
+        structuredMetadata: Object.fromEntries(lokiMetadata(r)),
       }),
       write,
     );

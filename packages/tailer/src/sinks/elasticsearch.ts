@@ -3,10 +3,10 @@
 // Items are judged one by one: 429/5xx come back for a retry of those items alone, other 4xx are set
 // aside with ES's reason; a 413 for the whole request makes the caller split the batch.
 import { readFileSync } from 'node:fs';
-import { Client, errors as esErrors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchConfig } from '../config/types.ts';
 import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
-import type { LogRecord } from '../parse/record.ts';
+import { type LogRecord, parseFields } from '../parse/record.ts';
 import { emptyResult, type Rejection, type SendResult, type Sink } from './sink.ts';
 
 export const ECS_VERSION = '8.11.0';
@@ -36,7 +36,7 @@ export function documentId(record: LogRecord): string {
 /** The ECS-aligned document for one line (mapping documented in the README). */
 export function toDocument(record: LogRecord): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  const fields = record.fields;
+  const fields = record.json ? parseFields(record.text) : undefined;
   if (fields) {
     for (const key of Object.keys(fields)) if (!consumedKeys.has(key)) doc[key] = fields[key];
   }
@@ -106,14 +106,15 @@ export class ElasticsearchSink implements Sink {
   readonly #config: ElasticsearchConfig;
   readonly #client: Client;
 
-  constructor(config: ElasticsearchConfig) {
-    this.#config = config;
+  /** Loads the client only when Elasticsearch is configured (it is a large module graph). */
+  static async create(config: ElasticsearchConfig): Promise<ElasticsearchSink> {
+    const { Client: ClientClass } = await import('@elastic/elasticsearch');
     const auth = config.auth?.apiKey
       ? { apiKey: config.auth.apiKey }
       : config.auth?.username
         ? { username: config.auth.username, password: config.auth.password ?? '' }
         : undefined;
-    this.#client = new Client({
+    const client = new ClientClass({
       node: config.url,
       ...(auth ? { auth } : {}),
       tls: config.tls
@@ -128,6 +129,12 @@ export class ElasticsearchSink implements Sink {
       maxRetries: 0,
       requestTimeout: config.timeoutMs,
     });
+    return new ElasticsearchSink(config, client);
+  }
+
+  constructor(config: ElasticsearchConfig, client: Client) {
+    this.#config = config;
+    this.#client = client;
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -186,8 +193,8 @@ export class ElasticsearchSink implements Sink {
   }
 
   #classify(error: unknown): Error {
-    if (error instanceof esErrors.ResponseError) {
-      const status = error.statusCode ?? 0;
+    if (error instanceof Error && error.name === 'ResponseError') {
+      const status = (error as Error & { statusCode?: number }).statusCode ?? 0;
       if (status === 413) return new SinkTooLargeError('elasticsearch refused the request size (413)');
       return new SinkRetryableError(
         status,

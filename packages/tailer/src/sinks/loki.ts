@@ -5,7 +5,7 @@
 import { compressSync } from 'snappy';
 import type { LokiConfig } from '../config/types.ts';
 import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
-import { getField, type LogRecord } from '../parse/record.ts';
+import type { LogRecord } from '../parse/record.ts';
 import { toNanoString } from '../parse/timestamp.ts';
 import { HttpPoster } from './http-client.ts';
 import { encodePushRequest, type PushEntry, type PushStream } from './loki-proto.ts';
@@ -15,11 +15,6 @@ const PUSH_PATH = '/loki/api/v1/push';
 
 function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
-/** Loki label names allow [a-zA-Z_][a-zA-Z0-9_]*; structured metadata follows the same rule for LogQL. */
-export function metadataName(key: string): string {
-  return key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
 }
 
 export function lokiLabels(record: LogRecord, sinkLabels: Readonly<Record<string, string>>): string {
@@ -36,34 +31,44 @@ export function lokiLabels(record: LogRecord, sinkLabels: Readonly<Record<string
     .join(', ')}}`;
 }
 
-export function lokiMetadata(record: LogRecord, keys: readonly string[]): [string, string][] {
-  const metadata: [string, string][] = [];
-  if (record.fields) {
-    for (const key of keys) {
-      const value = getField(record.fields, key);
-      if (
-        typeof value === 'string' ? value !== '' : typeof value === 'number' || typeof value === 'boolean'
-      ) {
-        metadata.push([metadataName(key), String(value)]);
-      }
-    }
-  }
-  if (record.flags.length > 0) metadata.push(['tracetail_flags', record.flags.join(',')]);
-  return metadata;
+/** The record's structured metadata plus its flags, so a repaired line can be found in LogQL. */
+export function lokiMetadata(record: LogRecord): readonly (readonly [string, string])[] {
+  return record.flags.length > 0
+    ? [...record.metadata, ['tracetail_flags', record.flags.join(',')]]
+    : record.metadata;
 }
 
 function compareTime(a: LogRecord, b: LogRecord): number {
   return a.time.ms - b.time.ms || a.time.subMsNanos - b.time.subMsNanos;
 }
 
+// Label sets are few (input × service × level), so their rendering is cached instead of rebuilt per line.
+const labelCache = new WeakMap<object, Map<string, string>>();
+const LABEL_CACHE_LIMIT = 10_000;
+
+function cachedLabels(record: LogRecord, sinkLabels: Readonly<Record<string, string>>): string {
+  let perInput = labelCache.get(record.input);
+  if (!perInput) {
+    perInput = new Map();
+    labelCache.set(record.input, perInput);
+  }
+  const key = `${record.service}\u0000${record.level}`;
+  let labels = perInput.get(key);
+  if (labels === undefined) {
+    labels = lokiLabels(record, sinkLabels);
+    if (perInput.size < LABEL_CACHE_LIMIT) perInput.set(key, labels);
+  }
+  return labels;
+}
+
 /** Groups records into streams, each sorted by time (Loki wants order within a stream). */
 export function toStreams(
   records: readonly LogRecord[],
-  config: Pick<LokiConfig, 'labels' | 'structuredMetadataKeys'>,
+  config: Pick<LokiConfig, 'labels'>,
 ): { labels: string; records: LogRecord[] }[] {
   const byLabels = new Map<string, LogRecord[]>();
   for (const record of records) {
-    const labels = lokiLabels(record, config.labels);
+    const labels = cachedLabels(record, config.labels);
     let list = byLabels.get(labels);
     if (!list) {
       list = [];
@@ -82,7 +87,7 @@ export function encodeProtobuf(records: readonly LogRecord[], config: LokiConfig
         seconds: Math.floor(r.time.ms / 1000),
         nanos: (r.time.ms % 1000) * 1_000_000 + r.time.subMsNanos,
         line: r.text,
-        metadata: lokiMetadata(r, config.structuredMetadataKeys),
+        metadata: lokiMetadata(r),
       }),
     ),
   }));
@@ -101,7 +106,7 @@ export function encodeJson(records: readonly LogRecord[], config: LokiConfig): B
       }),
     ),
     values: list.map((r) => {
-      const metadata = lokiMetadata(r, config.structuredMetadataKeys);
+      const metadata = lokiMetadata(r);
       const ts = toNanoString(r.time);
       return metadata.length > 0 ? [ts, r.text, Object.fromEntries(metadata)] : [ts, r.text];
     }),

@@ -1,0 +1,204 @@
+// Helpers for the tests against the real Loki and Elasticsearch (not a test file itself): run the
+// tailer CLI as a child process, write log lines, count what arrived, sample the child's RSS.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+
+export const cliPath = resolve(import.meta.dirname, '../src/cli.ts');
+/** The V8 flags of the `tracetail-tail` bin's shebang, so tests measure what users run. */
+export const nodeFlags = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+
+export interface TailerChild {
+  readonly child: ChildProcess;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+export function workDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `tailer-${name}-`));
+}
+
+export function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, 'tailer.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+export function baseConfig(opts: {
+  dir: string;
+  runId: string;
+  lokiUrl: string;
+  esUrl: string;
+  inputs?: Record<string, unknown>[];
+}): Record<string, unknown> {
+  return {
+    inputs: opts.inputs ?? [
+      { name: 'app', paths: ['logs/*.log'], stream: 'app', labels: { run: opts.runId } },
+      { name: 'audit', paths: ['audit/*.jsonl'], stream: 'audit', labels: { run: opts.runId } },
+    ],
+    sinks: {
+      loki: { url: opts.lokiUrl, batch: { maxWaitMs: 200 }, retry: { initialMs: 100, maxMs: 2000 } },
+      elasticsearch: {
+        url: opts.esUrl,
+        indexPrefix: { app: `tt-${opts.runId}-logs`, audit: `tt-${opts.runId}-audit` },
+        batch: { maxWaitMs: 200 },
+        retry: { initialMs: 100, maxMs: 2000 },
+      },
+    },
+    reader: { partialLineFlushMs: 3000, rotatedGraceMs: 1000 },
+    discovery: { sweepIntervalMs: 250 },
+    checkpoint: { path: 'state/positions.json', intervalMs: 200 },
+    server: { port: 0 },
+    shutdown: { deadlineMs: 5000 },
+  };
+}
+
+export function startTailer(configFile: string, env: NodeJS.ProcessEnv = {}): TailerChild {
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+    if (err.length > 2_000_000) err = err.slice(-1_000_000);
+  });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, stderr: () => err, exited };
+}
+
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+let counter = 0;
+/** A JSON log line like the preload writes (~300–500 bytes), numbered by `n`. */
+export function logLine(runId: string, n: number, extra: Record<string, unknown> = {}): string {
+  counter++;
+  const hex = (counter * 2654435761).toString(16).padStart(8, '0');
+  return `${JSON.stringify({
+    timestamp: new Date().toISOString(),
+    level: n % 10 === 0 ? 'warn' : 'info',
+    message: `request handled for user ${n} with some padding text to look like a real log line`,
+    'service.name': 'checkout',
+    trace_id: `${hex}${hex}${hex}${hex}`,
+    span_id: `${hex}${hex}`,
+    trace_flags: '01',
+    correlation_id: `corr-${runId}-${n}`,
+    run: runId,
+    n,
+    'http.route': '/api/orders/:id',
+    'http.response.status_code': 200,
+    ...extra,
+  })}\n`;
+}
+
+export function auditLine(runId: string, n: number): string {
+  return `${JSON.stringify({
+    timestamp: new Date().toISOString(),
+    'event.action': 'order.refund',
+    'event.outcome': 'success',
+    'event.category': 'database',
+    correlation_id: `corr-${runId}-${n}`,
+    'service.name': 'checkout',
+    seq: n,
+    run: runId,
+    n,
+    prev_hash: 'a'.repeat(64),
+    hash: 'b'.repeat(64),
+  })}\n`;
+}
+
+/** Number of entries Loki holds for this run (LogQL count over the last `range`). */
+export async function lokiCount(
+  lokiUrl: string,
+  runId: string,
+  selector = '',
+  range = '2h',
+): Promise<number> {
+  const query = `sum(count_over_time({run="${runId}"${selector}}[${range}]))`;
+  const url = `${lokiUrl}/loki/api/v1/query?query=${encodeURIComponent(query)}&time=${Date.now() * 1e6 + 60e9}`;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`loki query ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+  return Number(body.data.result[0]?.value[1] ?? 0);
+}
+
+export async function lokiQuery(
+  lokiUrl: string,
+  logql: string,
+  limit = 100,
+): Promise<{ labels: Record<string, string>; line: string; metadata?: Record<string, string> }[]> {
+  const now = Date.now();
+  const params = new URLSearchParams({
+    query: logql,
+    limit: String(limit),
+    start: String((now - 2 * 3600_000) * 1e6),
+    end: String((now + 60_000) * 1e6),
+  });
+  const response = await fetch(`${lokiUrl}/loki/api/v1/query_range?${params}`);
+  if (!response.ok) throw new Error(`loki query ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as {
+    data: {
+      result: { stream: Record<string, string>; values: [string, string, Record<string, string>?][] }[];
+    };
+  };
+  return body.data.result.flatMap((s) =>
+    s.values.map(([, line, metadata]) => ({ labels: s.stream, line, metadata })),
+  );
+}
+
+export async function esRequest(
+  esUrl: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${esUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok)
+    throw new Error(`elasticsearch ${path} ${response.status}: ${JSON.stringify(json).slice(0, 500)}`);
+  return json;
+}
+
+/** Documents for this run and how many distinct line numbers `n` they carry. */
+export async function esCounts(esUrl: string, runId: string): Promise<{ docs: number; distinctN: number }> {
+  const pattern = `tt-${runId}-*`;
+  await esRequest(esUrl, `/${pattern}/_refresh?allow_no_indices=true`, {});
+  const result = (await esRequest(esUrl, `/${pattern}/_search?allow_no_indices=true`, {
+    size: 0,
+    track_total_hits: true,
+    aggs: { n: { cardinality: { field: 'n', precision_threshold: 40000 } } },
+  })) as { hits: { total: { value: number } }; aggregations?: { n: { value: number } } };
+  return { docs: result.hits.total.value, distinctN: result.aggregations?.n.value ?? 0 };
+}
+
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await read().catch(async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    return read();
+  });
+  while (!done(value) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    value = await read().catch(() => value);
+  }
+  return value;
+}
+
+export function metricsPort(stderr: string): number {
+  const match = /"metricsPort":(\d+)/.exec(stderr);
+  if (!match) throw new Error('tailer did not report its metrics port');
+  return Number(match[1]);
+}
