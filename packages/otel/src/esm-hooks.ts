@@ -10,10 +10,11 @@ const requireFromHere = createRequire(import.meta.url);
 const kEsmHooks = Symbol.for('tracetail.otel.esm-hooks');
 const globalStore = globalThis as unknown as Record<symbol, boolean | undefined>;
 
-const BUILTINS = ['http', 'https', 'node:http', 'node:https'];
-
+// Built-ins are not listed: their patches land on the CommonJS exports and reach ES module imports
+// through the re-synced built-in facades (builtin-esm-sync.ts), so wrapping them here would only
+// add a module per import.
 export function esmHookIncludeList(hookedModules: readonly string[]): string[] {
-  return [...new Set([...BUILTINS, ...hookedModules])];
+  return [...new Set(hookedModules)];
 }
 
 export async function registerEsmHooks(hookedModules: readonly string[]): Promise<void> {

@@ -19,6 +19,13 @@ export interface InstrumentationDescriptor {
    * They are also the modules the ESM loader hook intercepts.
    */
   readonly modules: readonly string[];
+  /**
+   * Node built-ins it patches (`http`, `fs`, …). They are required right after the instrumentation
+   * is enabled, so the patch lands on their CommonJS exports at once, and then the ES module
+   * facades of all built-ins are re-synced: `import { request } from 'node:http'` must see the
+   * patched function (see builtin-esm-sync.ts).
+   */
+  readonly builtins?: readonly string[];
   /** Off unless named in OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
   readonly offByDefault?: boolean;
   /**

@@ -36,6 +36,7 @@ export function builtinInstrumentations(options: BuiltinInstrumentationOptions):
     {
       name: 'http',
       modules: [],
+      builtins: ['http', 'https'],
       create: make('@opentelemetry/instrumentation-http', 'HttpInstrumentation', options.http),
     },
     {
@@ -95,18 +96,21 @@ export function builtinInstrumentations(options: BuiltinInstrumentationOptions):
     {
       name: 'fs',
       modules: [],
+      builtins: ['fs', 'fs/promises'],
       offByDefault: true,
       create: make('@opentelemetry/instrumentation-fs', 'FsInstrumentation', { requireParentSpan: true }),
     },
     {
       name: 'dns',
       modules: [],
+      builtins: ['dns', 'dns/promises'],
       offByDefault: true,
       create: make('@opentelemetry/instrumentation-dns', 'DnsInstrumentation'),
     },
     {
       name: 'net',
       modules: [],
+      builtins: ['net'],
       offByDefault: true,
       create: make('@opentelemetry/instrumentation-net', 'NetInstrumentation'),
     },

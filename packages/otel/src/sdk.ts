@@ -10,6 +10,7 @@ import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { patchBuiltinsForEsm } from './builtin-esm-sync.ts';
 import type { TracetailConfig } from './config.ts';
 import { extensions, type InstrumentationDescriptor } from './extensions.ts';
 import { sdkState, setSdkState } from './health.ts';
@@ -261,6 +262,9 @@ export function startSdk(config: TracetailConfig): RunningSdk {
       instrumentation.setTracerProvider(tracerProvider);
       instrumentation.setMeterProvider(meterProvider);
       instrumentations.push(instrumentation);
+    }
+    if (descriptor.builtins !== undefined && descriptor.builtins.length > 0) {
+      patchBuiltinsForEsm(descriptor.builtins);
     }
     internalLog.debug(
       `instrumentation ${descriptor.name} loaded in ${(Number(process.hrtime.bigint() - before) / 1e6).toFixed(1)} ms`,
