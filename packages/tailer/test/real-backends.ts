@@ -156,9 +156,10 @@ export async function esRequest(
   esUrl: string,
   path: string,
   body?: unknown,
+  method = body === undefined ? 'GET' : 'POST',
 ): Promise<Record<string, unknown>> {
   const response = await fetch(`${esUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -168,16 +169,43 @@ export async function esRequest(
   return json;
 }
 
-/** Documents for this run and how many distinct line numbers `n` they carry. */
-export async function esCounts(esUrl: string, runId: string): Promise<{ docs: number; distinctN: number }> {
+/**
+ * Documents for this run, and whether the numbered lines 0..n-1 are each there once: with as many
+ * numbered documents as lines, a sum of n equal to 0+1+…+(n-1) and the right min/max, a missing line
+ * and a duplicate would have to cancel out exactly (ES cardinality is approximate, so it is not used).
+ */
+export async function esCounts(
+  esUrl: string,
+  runId: string,
+): Promise<{ docs: number; numbered: number; sum: number; min: number; max: number }> {
   const pattern = `tt-${runId}-*`;
-  await esRequest(esUrl, `/${pattern}/_refresh?allow_no_indices=true`, {});
+  await esRequest(esUrl, `/${pattern}/_refresh?allow_no_indices=true`, undefined, 'POST');
   const result = (await esRequest(esUrl, `/${pattern}/_search?allow_no_indices=true`, {
     size: 0,
     track_total_hits: true,
-    aggs: { n: { cardinality: { field: 'n', precision_threshold: 40000 } } },
-  })) as { hits: { total: { value: number } }; aggregations?: { n: { value: number } } };
-  return { docs: result.hits.total.value, distinctN: result.aggregations?.n.value ?? 0 };
+    aggs: { n: { stats: { field: 'n' } } },
+  })) as {
+    hits: { total: { value: number } };
+    aggregations?: { n: { count: number; sum: number; min: number | null; max: number | null } };
+  };
+  const stats = result.aggregations?.n;
+  return {
+    docs: result.hits.total.value,
+    numbered: stats?.count ?? 0,
+    sum: stats?.sum ?? 0,
+    min: stats?.min ?? -1,
+    max: stats?.max ?? -1,
+  };
+}
+
+/** True when `counts` holds each of the lines numbered 0..n-1 exactly once. */
+export function eachNumberedLineOnce(
+  counts: { numbered: number; sum: number; min: number; max: number },
+  n: number,
+): boolean {
+  return (
+    counts.numbered === n && counts.sum === (n * (n - 1)) / 2 && counts.min === 0 && counts.max === n - 1
+  );
 }
 
 export async function eventually<T>(
