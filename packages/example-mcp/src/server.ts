@@ -74,7 +74,9 @@ const httpServer = createServer((req, res) => {
 
 httpServer.listen(config.port, config.host, () => {
   const { port } = httpServer.address() as AddressInfo;
-  logger.info('listening', { port, url: `http://${config.host}:${port}/mcp` });
+  // ECS: `url` is an object (url.path on request lines); a string here would make Elasticsearch
+  // reject every later request line of the day's index.
+  logger.info('listening', { port, 'url.full': `http://${config.host}:${port}/mcp` });
 });
 
 process.once('SIGTERM', () => {
