@@ -9,6 +9,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { TracetailConfig } from './config.ts';
 import type { InstrumentationDescriptor } from './extensions.ts';
 import { extensions } from './extensions.ts';
+import type * as FastifyRoute from './fastify-route.ts';
 
 const requireFromHere = createRequire(import.meta.url);
 
@@ -49,6 +50,13 @@ export function builtinInstrumentations(options: BuiltinInstrumentationOptions):
       name: 'express',
       modules: ['express'],
       create: make('@opentelemetry/instrumentation-express', 'ExpressInstrumentation'),
+    },
+    {
+      // Route only (fastify-route.ts): fastify's own instrumentation needs a second OTel API copy.
+      name: 'fastify',
+      modules: ['fastify'],
+      create: () =>
+        new (requireFromHere('./fastify-route.js') as typeof FastifyRoute).FastifyRouteInstrumentation(),
     },
     {
       name: 'koa',
