@@ -52,11 +52,14 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const dir = defaultStackDir();
+      const names = parseNames(rest);
+      const alreadyUp = (await stackStatus(dir)).filter((s) => s.healthy).map((s) => s.name);
       try {
-        await startStack(dir, parseNames(rest), 'standard');
+        await startStack(dir, names, 'standard');
       } catch (error) {
-        console.error(`stack up failed; stopping what it started.`);
-        await stopStack(dir);
+        const startedNow = names.filter((name) => !alreadyUp.includes(name));
+        console.error(`stack up failed; stopping what it started (${startedNow.join(', ') || 'nothing'}).`);
+        await stopStack(dir, startedNow);
         throw error;
       }
       return (await printStatus()) ? 0 : 1;

@@ -25,9 +25,9 @@ const minimumGo = '1.26.5';
 
 /** A Go toolchain new enough for every backend we build (Loki asks for the newest). */
 export function requireGo(): string {
-  const candidates = [process.env.TRACETAIL_GO, 'go', '/usr/local/go/bin/go'].filter(
-    (c): c is string => c !== undefined && c !== '',
-  );
+  // TRACETAIL_GO is a deliberate choice: use it or fail, never fall back behind the user's back.
+  const explicit = process.env.TRACETAIL_GO;
+  const candidates = explicit !== undefined && explicit !== '' ? [explicit] : ['go', '/usr/local/go/bin/go'];
   for (const candidate of candidates) {
     const version = output(candidate, ['env', 'GOVERSION'], { ...process.env, GOTOOLCHAIN: 'local' });
     if (version === undefined) continue;
@@ -52,29 +52,40 @@ function javaMajor(home: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-/** A JDK home with at least `major`: ES_JAVA_HOME, JAVA_HOME, then the newest under /usr/lib/jvm. */
+/**
+ * A JDK home with at least `major`. ES_JAVA_HOME is a deliberate choice, so a too-old one is an error;
+ * JAVA_HOME is often set for other work, so it is used when new enough, else the newest in /usr/lib/jvm.
+ */
 export function requireJava(major: number, forWhat: string): string {
-  const explicit = [process.env.ES_JAVA_HOME, process.env.JAVA_HOME].filter(
-    (h): h is string => h !== undefined && h !== '',
-  );
+  const howToGet =
+    `Install one, e.g. \`apt-get install openjdk-${major}-jdk-headless\` or Temurin ${major}+, ` +
+    'or set ES_JAVA_HOME to its home.';
+  const esJavaHome = process.env.ES_JAVA_HOME;
+  if (esJavaHome !== undefined && esJavaHome !== '') {
+    const found = javaMajor(esJavaHome);
+    if (found === undefined || found < major) {
+      throw new PrerequisiteError(
+        `${forWhat} needs a JDK ${major} or newer, but ES_JAVA_HOME=${esJavaHome} is ` +
+          `${found === undefined ? 'not a JDK home' : `Java ${found}`}. ${howToGet}`,
+      );
+    }
+    return esJavaHome;
+  }
+  const javaHome = process.env.JAVA_HOME;
+  if (javaHome !== undefined && javaHome !== '' && (javaMajor(javaHome) ?? 0) >= major) return javaHome;
   const installed = existsSync('/usr/lib/jvm')
     ? readdirSync('/usr/lib/jvm').map((entry) => join('/usr/lib/jvm', entry))
     : [];
-  const found = [...explicit, ...installed]
-    .map((home) => ({ home, major: javaMajor(home) }))
-    .filter((c): c is { home: string; major: number } => c.major !== undefined && c.major >= major);
-  const chosen =
-    explicit.length > 0 && found[0]?.home === explicit[0]
-      ? found[0]
-      : found.sort((a, b) => b.major - a.major)[0];
-  if (chosen === undefined) {
+  const newest = installed
+    .map((home) => ({ home, major: javaMajor(home) ?? 0 }))
+    .filter((candidate) => candidate.major >= major)
+    .sort((a, b) => b.major - a.major)[0];
+  if (newest === undefined) {
     throw new PrerequisiteError(
-      `${forWhat} needs a JDK ${major} or newer, and none was found (ES_JAVA_HOME, JAVA_HOME, /usr/lib/jvm). ` +
-        `Install one, e.g. \`apt-get install openjdk-${major}-jdk-headless\` or Temurin ${major}+, ` +
-        'or set ES_JAVA_HOME to its home.',
+      `${forWhat} needs a JDK ${major} or newer, and none was found (ES_JAVA_HOME, JAVA_HOME, /usr/lib/jvm). ${howToGet}`,
     );
   }
-  return chosen.home;
+  return newest.home;
 }
 
 export function isRoot(): boolean {

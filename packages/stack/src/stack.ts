@@ -146,15 +146,15 @@ export async function startStack(
   });
 }
 
-/** Stops every backend the stack at `dir` records (front ends first), and forgets them. */
-export async function stopStack(dir: string): Promise<BackendName[]> {
+/** Stops the backends the stack at `dir` records (all, or `only` those), front ends first, and forgets them. */
+export async function stopStack(dir: string, only?: readonly BackendName[]): Promise<BackendName[]> {
   if (!existsSync(stateFile(dir))) return [];
   return withFileLock(join(dir, 'state.lock'), async () => {
     const state = loadState(dir);
     const stopped: BackendName[] = [];
     for (const name of [...startOrder].reverse()) {
       const record = state.backends[name];
-      if (record === undefined) continue;
+      if (record === undefined || (only !== undefined && !only.includes(name))) continue;
       await processFor(dir, state, record).stop();
       delete state.backends[name];
       saveState(dir, state);
