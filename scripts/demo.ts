@@ -194,7 +194,10 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const began = Date.now();
+  const elapsed = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
   const stack = await obtainStack();
+  console.log(`Backends ready after ${elapsed()}`);
   let pipeline: Pipeline | undefined;
   let stackStopped = false;
   try {
@@ -206,7 +209,9 @@ async function main(): Promise<number> {
       traffic: { rate: 2, durationSeconds: 0, sessions: 2 },
       registerTailer: true,
     });
+    console.log(`Service, tailer and traffic running after ${elapsed()}`);
     await guide(stack, pipeline);
+    console.log(`Sample request checked in Jaeger and Elasticsearch after ${elapsed()}`);
     console.log(
       duration > 0
         ? `Running for ${duration} s (Ctrl-C stops it earlier) …`
@@ -219,6 +224,7 @@ async function main(): Promise<number> {
     pipeline = undefined;
     stackStopped = true;
     await stack.stop();
+    console.log(`Stopped after ${elapsed()}`);
     // A machine-readable last line: what ran, so a caller can check nothing is left behind.
     console.log(`demo stopped: ${JSON.stringify({ pids, ports })}`);
     return 0;
