@@ -107,7 +107,7 @@ async function run(
   const started = Date.now();
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=4', '--max-old-space-size=128', cli, '--config', configFile],
+    ['--max-semi-space-size=2', '--max-old-space-size=96', cli, '--config', configFile],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=128
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=96
 // tracetail-tail --config tailer.yaml [--check-config | --dry-run]
 // The V8 flags above keep the young generation small: the default (64 MiB semi-spaces on big hosts)
 // alone would take the RSS past the 150 MB target. Launching with plain `node` loses them; see README.

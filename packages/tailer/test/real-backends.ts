@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 
 export const cliPath = resolve(import.meta.dirname, '../src/cli.ts');
 /** The V8 flags of the `tracetail-tail` bin's shebang, so tests measure what users run. */
-export const nodeFlags = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+export const nodeFlags = ['--max-semi-space-size=2', '--max-old-space-size=96'];
 
 export interface TailerChild {
   readonly child: ChildProcess;
@@ -49,7 +49,7 @@ export function baseConfig(opts: {
     },
     reader: { partialLineFlushMs: 3000, rotatedGraceMs: 1000 },
     discovery: { sweepIntervalMs: 250 },
-    checkpoint: { path: 'state/positions.json', intervalMs: 200 },
+    checkpoint: { path: 'state/positions.json' },
     server: { port: 0 },
     shutdown: { deadlineMs: 5000 },
   };

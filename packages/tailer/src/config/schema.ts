@@ -168,7 +168,7 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        maxBufferedBytes: { type: 'integer', minimum: 65_536, default: 8_388_608 },
+        maxBufferedBytes: { type: 'integer', minimum: 65_536, default: 4_194_304 },
       },
     },
     checkpoint: {
@@ -177,7 +177,11 @@ export const configSchema = {
       required: ['path'],
       properties: {
         path: { type: 'string', minLength: 1 },
-        intervalMs: { ...positiveInt, default: 1_000 },
+        intervalMs: {
+          ...positiveInt,
+          default: 100,
+          description: 'minimum gap between two checkpoint writes; each acknowledgement triggers one',
+        },
       },
     },
     deadLetter: {

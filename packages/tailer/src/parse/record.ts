@@ -78,8 +78,18 @@ export function getField(fields: Readonly<Record<string, unknown>>, key: string)
 
 /** Loki label names allow [a-zA-Z_][a-zA-Z0-9_]*; structured metadata follows the same rule for LogQL. */
 export function metadataName(key: string): string {
-  return key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+  let name = metadataNames.get(key);
+  if (name === undefined) {
+    name = key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    // The keys come from the config: a handful, so the cache stays tiny.
+    if (metadataNames.size < 1024) metadataNames.set(key, name);
+  }
+  return name;
 }
+
+const metadataNames = new Map<string, string>();
+const noFlags: readonly LineFlag[] = Object.freeze([]);
+const noMetadata: readonly (readonly [string, string])[] = Object.freeze([]);
 
 /** The line as a JSON object, or undefined when it is not one. */
 export function parseFields(text: string): Record<string, unknown> | undefined {
@@ -130,14 +140,16 @@ export function parseLine(
     typeof serviceValue === 'string' && serviceValue !== ''
       ? serviceValue
       : (info.input.service ?? 'unknown_service');
-  const metadata: [string, string][] = [];
-  if (fields && info.metadataKeys) {
+  let metadata: (readonly [string, string])[] | readonly (readonly [string, string])[] = noMetadata;
+  if (fields && info.metadataKeys && info.metadataKeys.length > 0) {
+    const found: [string, string][] = [];
+    metadata = found;
     for (const key of info.metadataKeys) {
       const value = getField(fields, key);
       if (
         typeof value === 'string' ? value !== '' : typeof value === 'number' || typeof value === 'boolean'
       ) {
-        metadata.push([metadataName(key), String(value)]);
+        found.push([metadataName(key), String(value)]);
       }
     }
   }
@@ -150,7 +162,7 @@ export function parseLine(
     level: normalizeLevel(fields ? (fields.level ?? fields['log.level']) : undefined, stream),
     service,
     stream,
-    flags,
+    flags: flags.length > 0 ? flags : noFlags,
     input: info.input,
     origin: info.origin,
     sinkMask: 0,

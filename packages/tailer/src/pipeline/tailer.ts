@@ -60,6 +60,9 @@ export class Tailer {
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointWriting: Promise<void> | undefined;
   #lastCheckpointJson = '';
+  #checkpointPending: NodeJS.Timeout | undefined;
+  #lastCheckpointAt = 0;
+  #checkpointDirty = false;
   #loop: Promise<void> | undefined;
   #resolveDone: (() => void) | undefined;
   readonly done: Promise<void>;
@@ -105,7 +108,10 @@ export class Tailer {
         logger: this.#logger,
         deadLetter: this.#deadLetter,
         acks: {
-          acknowledge: (record, bit) => (record as TrackedRecord).tracker?.acknowledge(record.pending!, bit),
+          acknowledge: (record, bit) => {
+            (record as TrackedRecord).tracker?.acknowledge(record.pending!, bit);
+            this.#checkpointSoon();
+          },
         },
       });
     });
@@ -128,10 +134,8 @@ export class Tailer {
       );
     }
     if (!this.#dryRun) {
-      this.#checkpointTimer = setInterval(
-        () => void this.#saveCheckpoint(),
-        this.config.checkpoint.intervalMs,
-      );
+      // A fallback for positions that move without an acknowledgement (empty lines, drained files).
+      this.#checkpointTimer = setInterval(() => void this.#saveCheckpoint(), 1_000);
     }
     this.#loop = this.#run();
     this.#started = true;
@@ -153,6 +157,7 @@ export class Tailer {
     await this.#loop;
     await Promise.all(this.#workers.map((w) => w.stop(deadline)));
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+    if (this.#checkpointPending) clearTimeout(this.#checkpointPending);
     await this.#checkpointWriting;
     if (!this.#dryRun) await this.#saveCheckpoint();
     for (const file of this.#files.values()) await file.close();
@@ -456,8 +461,28 @@ export class Tailer {
     return { version: 1, files };
   }
 
+  /**
+   * Writes the checkpoint shortly after acknowledgements, at most once per `checkpoint.intervalMs`:
+   * the shorter the gap between a sink's acknowledgement and the checkpoint, the less a crash resends.
+   */
+  #checkpointSoon(): void {
+    if (this.#dryRun || this.#checkpointPending) return;
+    this.#checkpointPending = setTimeout(
+      () => {
+        this.#checkpointPending = undefined;
+        void this.#saveCheckpoint().then(() => {
+          this.#lastCheckpointAt = Date.now();
+        });
+      },
+      Math.max(0, this.#lastCheckpointAt + this.config.checkpoint.intervalMs - Date.now()),
+    );
+  }
+
   #saveCheckpoint(): Promise<void> {
-    if (this.#checkpointWriting) return this.#checkpointWriting;
+    if (this.#checkpointWriting) {
+      this.#checkpointDirty = true;
+      return this.#checkpointWriting;
+    }
     const data = this.#checkpointData();
     const json = JSON.stringify(data);
     if (json === this.#lastCheckpointJson) return Promise.resolve();
@@ -470,6 +495,10 @@ export class Tailer {
       )
       .finally(() => {
         this.#checkpointWriting = undefined;
+        if (this.#checkpointDirty && !this.#stopping) {
+          this.#checkpointDirty = false;
+          this.#checkpointSoon();
+        }
       });
     return this.#checkpointWriting;
   }

@@ -132,6 +132,8 @@ export class LokiSink implements Sink {
   readonly #config: LokiConfig;
   readonly #poster: HttpPoster;
   readonly #headers: Record<string, string>;
+  #lastRecords: readonly LogRecord[] | undefined;
+  #lastBody: Buffer | undefined;
 
   constructor(config: LokiConfig) {
     this.#config = config;
@@ -157,10 +159,16 @@ export class LokiSink implements Sink {
 
   async send(records: readonly LogRecord[], signal: AbortSignal): Promise<SendResult> {
     if (records.length === 0) return emptyResult;
-    const body =
-      this.#config.encoding === 'protobuf'
-        ? encodeProtobuf(records, this.#config)
-        : encodeJson(records, this.#config);
+    // A retry of the same batch reuses its encoding: no fresh megabytes per attempt during an outage.
+    let body = this.#lastRecords === records ? this.#lastBody : undefined;
+    if (!body) {
+      body =
+        this.#config.encoding === 'protobuf'
+          ? encodeProtobuf(records, this.#config)
+          : encodeJson(records, this.#config);
+      this.#lastRecords = records;
+      this.#lastBody = body;
+    }
     let response: { status: number; body: string };
     try {
       response = await this.#poster.post(PUSH_PATH, this.#headers, body, signal);
@@ -168,6 +176,10 @@ export class LokiSink implements Sink {
       throw new SinkRetryableError(0, `loki push failed: ${(error as Error).message}`, { cause: error });
     }
     const { status } = response;
+    if (status !== 429 && status < 500) {
+      this.#lastRecords = undefined;
+      this.#lastBody = undefined;
+    }
     if (status >= 200 && status < 300) return emptyResult;
     if (status === 413) throw new SinkTooLargeError(`loki refused ${body.length} bytes (413)`);
     if (status === 400) return this.#partialSuccess(records, response.body, signal);
