@@ -152,14 +152,23 @@ export async function stopStack(dir: string, only?: readonly BackendName[]): Pro
   return withFileLock(join(dir, 'state.lock'), async () => {
     const state = loadState(dir);
     const stopped: BackendName[] = [];
+    const failures: unknown[] = [];
     for (const name of [...startOrder].reverse()) {
       const record = state.backends[name];
       if (record === undefined || (only !== undefined && !only.includes(name))) continue;
-      await processFor(dir, state, record).stop();
+      try {
+        await processFor(dir, state, record).stop();
+      } catch (error) {
+        // One failed stop (e.g. its port re-bound at once by another stack on a shared machine) must
+        // not leave the remaining backends running. A process still alive stays recorded for a retry.
+        failures.push(error);
+        if (record.pid !== 0) continue;
+      }
       delete state.backends[name];
       saveState(dir, state);
       stopped.push(name);
     }
+    if (failures.length > 0) throw failures[0];
     return stopped;
   });
 }
