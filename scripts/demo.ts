@@ -18,7 +18,7 @@ import {
 } from '@tracetail/stack';
 import { type BackendUrls, type Pipeline, probe, startPipeline, waitUntil } from './pipeline.ts';
 
-const usage = `usage: npm run demo [-- --duration <seconds>] [-- --service-name <name>]
+const usage = `usage: npm run demo [-- --duration <seconds>] [--service-name <name>]
 
   --duration      run for this many seconds, then stop (default 0: until Ctrl-C); env TRACETAIL_DEMO_DURATION
   --service-name  OTEL_SERVICE_NAME of the example service (default example-mcp); env TRACETAIL_DEMO_SERVICE
@@ -69,8 +69,11 @@ async function obtainStack(): Promise<Stack> {
     urls: toUrls((n) => started[n].url),
     origin: `its own stack in ${dir} (stopped at the end)`,
     stop: async () => {
-      await stopStack(dir);
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await stopStack(dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
