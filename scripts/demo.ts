@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   type BackendName,
   defaultStackDir,
+  StackError,
   stackStatus,
   startStack,
   stopStack,
@@ -242,9 +243,14 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // The launcher's errors say what to do; anything else is a bug worth its stack trace.
+    const text =
+      error instanceof StackError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`demo: ${text}\n`);
     process.exitCode = 1;
   },
 );
