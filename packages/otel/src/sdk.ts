@@ -13,6 +13,7 @@ import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { patchBuiltinsForEsm } from './builtin-esm-sync.ts';
 import type { TracetailConfig } from './config.ts';
 import { extensions, type InstrumentationDescriptor } from './extensions.ts';
+import { loadOnFirstUse } from './first-use.ts';
 import { sdkState, setSdkState } from './health.ts';
 import { allDescriptors, type InstrumentationChoice, selectInstrumentations } from './instrumentations.ts';
 import { internalLog, kindOf, otelDiagLogger, toDiagLogLevel } from './internal-log.ts';
@@ -271,11 +272,17 @@ export function startSdk(config: TracetailConfig): RunningSdk {
     );
   };
   const deferred: InstrumentationDescriptor[] = [];
+  const onFirstUse: InstrumentationDescriptor[] = [];
   for (const choice of choices) {
     if (!choice.load) continue;
     for (const mod of choice.descriptor.modules) hookedModules.add(mod);
     if (choice.descriptor.afterStart === true) deferred.push(choice.descriptor);
+    else if (choice.descriptor.modules.length > 0) onFirstUse.push(choice.descriptor);
     else load(choice.descriptor);
+  }
+  // Library instrumentations wait until the app first requires/imports their library.
+  if (onFirstUse.length > 0 && !loadOnFirstUse(onFirstUse, load)) {
+    for (const descriptor of onFirstUse) load(descriptor);
   }
   if (deferred.length > 0) {
     // Unref'd: a process that is done before the next tick never loads them at all.
