@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RunningBackend, useSharedStack } from '@tracetail/stack';
@@ -210,6 +211,25 @@ describe('user journeys on the real backends', { timeout: 240_000 }, () => {
     execFileSync(process.execPath, [TRACETAIL_BIN, 'audit', 'verify', pipeline.auditDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+  });
+
+  test('the tailer set nothing aside: no line dead-lettered by Loki or Elasticsearch', async () => {
+    const metrics = (await (await fetch(pipeline.tailerMetricsUrl)).text()).split('\n');
+    const total = (name: string, labelFilter = '') =>
+      metrics
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .filter((line) => line.includes(labelFilter))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    assert.ok(total('tracetail_tailer_lines_shipped_total', 'sink="loki"') > 0, 'nothing shipped to Loki');
+    assert.ok(
+      total('tracetail_tailer_lines_shipped_total', 'sink="elasticsearch"') > 0,
+      'nothing shipped to Elasticsearch',
+    );
+    const deadLettered = total('tracetail_tailer_lines_dead_lettered_total');
+    const deadLetterFile = join(pipeline.workDir, 'state/dead-letter.jsonl');
+    const setAside = existsSync(deadLetterFile) ? readFileSync(deadLetterFile, 'utf8') : '';
+    assert.equal(deadLettered, 0, `dead-lettered lines:\n${setAside.slice(0, 2000)}`);
+    assert.equal(setAside, '');
   });
 
   test('4. the service’s HTTP and MCP metrics, and its span metrics, are queryable in Prometheus', async () => {
