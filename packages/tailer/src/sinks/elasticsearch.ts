@@ -171,6 +171,12 @@ export class ElasticsearchSink implements Sink {
         { signal },
       )) as never;
     } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (error instanceof Error && error.name === 'ResponseError' && status === 400) {
+        // The whole request was refused as malformed: resending it cannot help; set it aside.
+        const reason = `bulk request refused: ${error.message.slice(0, 400)}`;
+        return { rejected: records.map((record) => ({ record, status, reason })), retry: [], duplicates: 0 };
+      }
       throw this.#classify(error);
     }
     if (!response.errors) return emptyResult;
