@@ -213,6 +213,9 @@ export class Tailer {
           if (this.#stopping) break;
           if (this.#buffered >= this.config.pipeline.maxBufferedBytes) break;
           if (!file.isOpen || (file.atEof && !file.dirty)) continue;
+          // A file that was at its end and now has more may have been truncated and rewritten in
+          // between: check its size and first line before reading on from the old position.
+          if (file.atEof) await this.#checkTruncation(file);
           file.dirty = false;
           const n = await file.readChunk(buffer, onLine);
           this.metrics.bytesRead.inc({ input: file.input.name }, n);
