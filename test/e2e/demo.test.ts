@@ -58,34 +58,80 @@ after(async () => {
   }
 });
 
-test(`the demo runs for ${DURATION_SECONDS} s, prints checked lookups, exits 0 and leaves nothing behind`, {
-  timeout: 180_000,
-}, async (t) => {
-  const serviceName = `demo-test-${randomBytes(4).toString('hex')}`;
-  const targets = await prometheusTargetDirs(prometheusUrl);
-  const tailerTargetsBefore = readFileSync(targets.tailer, 'utf8');
+interface DemoRun {
+  readonly code: number | null;
+  readonly out: string;
+  readonly seconds: number;
+  readonly sawTarget: boolean;
+}
 
-  const child = spawn(
-    process.execPath,
-    ['scripts/demo.ts', '--duration', String(DURATION_SECONDS), '--service-name', serviceName],
-    { cwd: REPO, env: { ...process.env, ...childEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** Runs scripts/demo.ts in its own process group; `interruptOn` sends SIGINT to it like Ctrl-C does. */
+async function runDemo(args: string[], serviceName: string, interruptOn?: RegExp): Promise<DemoRun> {
+  const targets = await prometheusTargetDirs(prometheusUrl);
+  const child = spawn(process.execPath, ['scripts/demo.ts', ...args, '--service-name', serviceName], {
+    cwd: REPO,
+    env: { ...process.env, ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
-  child.stdout.on('data', (c: Buffer) => {
+  let interrupted = false;
+  const collect = (c: Buffer) => {
     out += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  // While it runs, the service and tailer are Prometheus targets.
+    if (interruptOn !== undefined && !interrupted && interruptOn.test(out)) {
+      interrupted = true;
+      process.kill(-child.pid!, 'SIGINT'); // what a terminal sends to its foreground group
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  // While it runs, the service is a Prometheus target.
   let sawTarget = false;
   const watcher = setInterval(() => {
     if (existsSync(join(targets.services, `${serviceName}.yml`))) sawTarget = true;
   }, 250);
   const started = Date.now();
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearInterval(watcher);
-  const seconds = (Date.now() - started) / 1000;
+  try {
+    const [code] = (await once(child, 'close')) as [number | null];
+    return { code, out, seconds: (Date.now() - started) / 1000, sawTarget };
+  } finally {
+    clearInterval(watcher);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  }
+}
+
+async function assertNothingLeft(
+  out: string,
+  serviceName: string,
+  tailerTargetsBefore: string,
+): Promise<void> {
+  const targets = await prometheusTargetDirs(prometheusUrl);
+  const stopped = /demo stopped: (\{.*\})/.exec(out)?.[1];
+  assert.ok(stopped, out);
+  const { pids, ports } = JSON.parse(stopped) as { pids: number[]; ports: number[] };
+  assert.equal(pids.length, 3, 'service, tailer and traffic client');
+  for (const pid of pids) {
+    assert.equal(isAlive(pid), false, `process ${pid} is still running`);
+    assert.equal(isAlive(-pid), false, `process group ${pid} still has members`);
+  }
+  for (const port of ports) assert.ok(await isPortFree(port), `port ${port} is still taken`);
+  assert.equal(existsSync(join(targets.services, `${serviceName}.yml`)), false, 'target file left behind');
+  assert.equal(readFileSync(targets.tailer, 'utf8'), tailerTargetsBefore, 'tailer targets not restored');
+  const workDir = /TRACETAIL_LOG_FILE=(\S+)\/logs\/app\.log/.exec(out)?.[1];
+  assert.ok(workDir !== undefined && !existsSync(workDir), `work dir ${workDir} left behind`);
+  const cjsDir = /node -r @tracetail\/otel\/register (\S+)\/server\.js/.exec(out)?.[1];
+  assert.ok(cjsDir !== undefined && !existsSync(join(REPO, cjsDir)), `${cjsDir} left behind`);
+}
+
+test(`the demo runs for ${DURATION_SECONDS} s, prints checked lookups, exits 0 and leaves nothing behind`, {
+  timeout: 180_000,
+}, async (t) => {
+  const serviceName = `demo-test-${randomBytes(4).toString('hex')}`;
+  const tailerTargetsBefore = readFileSync((await prometheusTargetDirs(prometheusUrl)).tailer, 'utf8');
+  const { code, out, seconds, sawTarget } = await runDemo(
+    ['--duration', String(DURATION_SECONDS)],
+    serviceName,
+  );
 
   for (const line of out.split('\n').filter((l) => / after \d/.test(l))) t.diagnostic(line);
   t.diagnostic(`demo exited after ${seconds.toFixed(1)} s`);
@@ -103,20 +149,16 @@ test(`the demo runs for ${DURATION_SECONDS} s, prints checked lookups, exits 0 a
   // The demo checked these before printing them.
   assert.match(out, /\(found: the trace is there\)/);
   assert.match(out, /\(found: 4 events in Elasticsearch/);
+  await assertNothingLeft(out, serviceName, tailerTargetsBefore);
+});
 
-  const stopped = /demo stopped: (\{.*\})/.exec(out)?.[1];
-  assert.ok(stopped, out);
-  const { pids, ports } = JSON.parse(stopped) as { pids: number[]; ports: number[] };
-  assert.equal(pids.length, 3, 'service, tailer and traffic client');
-  for (const pid of pids) {
-    assert.equal(isAlive(pid), false, `process ${pid} is still running`);
-    assert.equal(isAlive(-pid), false, `process group ${pid} still has members`);
-  }
-  for (const port of ports) assert.ok(await isPortFree(port), `port ${port} is still taken`);
-  assert.equal(existsSync(join(targets.services, `${serviceName}.yml`)), false, 'target file left behind');
-  assert.equal(readFileSync(targets.tailer, 'utf8'), tailerTargetsBefore, 'tailer targets not restored');
-  const workDir = /TRACETAIL_LOG_FILE=(\S+)\/logs\/app\.log/.exec(out)?.[1];
-  assert.ok(workDir !== undefined && !existsSync(workDir), `work dir ${workDir} left behind`);
-  const cjsDir = /node -r @tracetail\/otel\/register (\S+)\/server\.js/.exec(out)?.[1];
-  assert.ok(cjsDir !== undefined && !existsSync(join(REPO, cjsDir)), `${cjsDir} left behind`);
+test('Ctrl-C stops the demo cleanly: exit 0, nothing left behind', { timeout: 180_000 }, async (t) => {
+  const serviceName = `demo-test-${randomBytes(4).toString('hex')}`;
+  const tailerTargetsBefore = readFileSync((await prometheusTargetDirs(prometheusUrl)).tailer, 'utf8');
+  const { code, out, seconds, sawTarget } = await runDemo([], serviceName, /Running until Ctrl-C/);
+  t.diagnostic(`demo exited ${seconds.toFixed(1)} s after its start`);
+  assert.equal(code, 0, out);
+  assert.ok(sawTarget, 'the service was never listed in the Prometheus targets');
+  assert.match(out, /Stopping …/);
+  await assertNothingLeft(out, serviceName, tailerTargetsBefore);
 });
