@@ -14,10 +14,12 @@ export class HttpPoster {
   readonly #url: URL;
   readonly #agent: HttpAgent | HttpsAgent;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
 
-  constructor(url: string, timeoutMs: number, tls?: TlsConfig) {
+  constructor(url: string, timeoutMs: number, tls?: TlsConfig, maxResponseBytes = 65_536) {
     this.#url = new URL(url);
     this.#timeoutMs = timeoutMs;
+    this.#maxResponseBytes = maxResponseBytes;
     if (this.#url.protocol === 'https:') {
       this.#agent = new HttpsAgent({
         keepAlive: true,
@@ -38,13 +40,23 @@ export class HttpPoster {
     body: Buffer,
     signal: AbortSignal,
   ): Promise<HttpResponse> {
+    return this.request('POST', path, headers, body, signal);
+  }
+
+  request(
+    method: 'POST' | 'PUT',
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const target = new URL(path, this.#url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(
         target,
         {
-          method: 'POST',
+          method,
           agent: this.#agent,
           headers: { ...headers, 'content-length': String(body.length) },
           signal,
@@ -54,8 +66,8 @@ export class HttpPoster {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
-            // Error bodies can be long; the first 64 KiB say enough.
-            if (size < 65_536) chunks.push(chunk);
+            // Error bodies can be long; the first few MiB say enough (a bulk reply lists every item).
+            if (size < this.#maxResponseBytes) chunks.push(chunk);
             size += chunk.length;
           });
           res.on('end', () =>
