@@ -6,30 +6,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import ts from 'typescript';
 import { parse, stringify } from 'yaml';
 
 export const REPO = resolve(import.meta.dirname, '..');
 const NODE = process.execPath;
 /** The V8 flags of the `tracetail-tail` bin's shebang: launching with plain `node` would lose them. */
 const TAILER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+/** The example MCP service's CommonJS build (its package.json has no "type"), which `-r` instruments. */
+const SERVICE_ENTRY = 'packages/example-mcp/dist/server.js';
 const REQUIRED_BUILDS = [
   'packages/otel/dist/register-require.cjs',
+  SERVICE_ENTRY,
   'packages/otel/dist/cli/main.js',
   'packages/tailer/dist/cli.js',
   'packages/example-mcp/dist/client.js',
@@ -56,8 +50,8 @@ export interface PipelineOptions {
   /** OTEL_SERVICE_NAME, also the Loki `service_name` label and the Prometheus `job`. */
   readonly serviceName?: string;
   /**
-   * 'require' (default): the example service compiled to CommonJS, started with
-   * `node -r @tracetail/otel/register`. 'import': its ES module build with `--import`.
+   * How the preload is given to the example service (which builds to CommonJS, so both instrument all
+   * of it): 'require' (default), `node -r @tracetail/otel/register`; 'import', `--import`.
    */
   readonly preload?: 'require' | 'import';
   readonly traffic?: TrafficOptions;
@@ -233,41 +227,6 @@ function checkBuilt(): void {
     throw new Error(`${missing.join(', ')} missing: run \`npm run build\` first (npm run demo does)`);
 }
 
-/**
- * The example MCP service compiled to CommonJS, so `node -r` instruments all of it (with -r only
- * CommonJS modules are instrumented; its published build is an ES module). Written under the repo so
- * its `require`s resolve the workspace's node_modules; the caller removes the dir.
- */
-export function buildCommonJsExample(): string {
-  const source = join(REPO, 'packages/example-mcp/src');
-  mkdirSync(join(REPO, '.tracetail'), { recursive: true });
-  const out = mkdtempSync(join(REPO, '.tracetail', 'example-mcp-cjs-'));
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && entry.name !== 'client.ts') {
-        const { outputText } = ts.transpileModule(readFileSync(path, 'utf8'), {
-          fileName: path,
-          compilerOptions: {
-            module: ts.ModuleKind.CommonJS,
-            target: ts.ScriptTarget.ES2023,
-            esModuleInterop: true,
-            rewriteRelativeImportExtensions: true,
-          },
-        });
-        const target = join(out, relative(source, path)).replace(/\.ts$/, '.js');
-        mkdirSync(dirname(target), { recursive: true });
-        // transpileModule does not rewrite every specifier form; relative `.ts` ones must become `.js`.
-        writeFileSync(target, outputText.replace(/require\("(\.{1,2}\/[^"]+)\.ts"\)/g, 'require("$1.js")'));
-      }
-    }
-  };
-  walk(source);
-  writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
-  return out;
-}
-
 /** The directory Prometheus reads service targets from (its `services` job's file_sd glob). */
 export async function prometheusTargetDirs(
   prometheusUrl: string,
@@ -364,15 +323,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   try {
     const [mcpPort, metricsPort, tailerPort] = [await freePort(), await freePort(), await freePort()];
-    let entry = 'packages/example-mcp/dist/server.js';
-    if (preload === 'require') {
-      const cjs = buildCommonJsExample();
-      cleanups.push(() => rmSync(cjs, { recursive: true, force: true }));
-      entry = join(relative(REPO, cjs), 'server.js');
-    }
     const preloadArgs =
       preload === 'require' ? ['-r', '@tracetail/otel/register'] : ['--import', '@tracetail/otel/register'];
-    const service = start('service', [...preloadArgs, entry], {
+    const service = start('service', [...preloadArgs, SERVICE_ENTRY], {
       PORT: String(mcpPort),
       OTEL_SERVICE_NAME: serviceName,
       OTEL_EXPORTER_OTLP_ENDPOINT: opts.backends.collector,
@@ -473,7 +426,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       mcpUrl,
       metricsUrl,
       tailerMetricsUrl,
-      serviceCommand: `OTEL_SERVICE_NAME=${serviceName} TRACETAIL_LOG_FILE=${logFile} TRACETAIL_AUDIT_FILE=${join(auditDir, 'audit.jsonl')} node ${preloadArgs.join(' ')} ${entry}`,
+      serviceCommand: `OTEL_SERVICE_NAME=${serviceName} TRACETAIL_LOG_FILE=${logFile} TRACETAIL_AUDIT_FILE=${join(auditDir, 'audit.jsonl')} node ${preloadArgs.join(' ')} ${SERVICE_ENTRY}`,
       pids: () => children.filter((c) => c.running).map((c) => c.process.pid ?? 0),
       ports: [mcpPort, metricsPort, tailerPort],
       traffic,

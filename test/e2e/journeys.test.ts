@@ -76,7 +76,10 @@ describe('user journeys on the real backends', { timeout: 240_000 }, () => {
   };
 
   test('1. the service runs under node -r @tracetail/otel/register and its trace reaches Jaeger through the Collector', async () => {
-    assert.match(pipeline.serviceCommand, /node -r @tracetail\/otel\/register \S+server\.js$/);
+    assert.match(
+      pipeline.serviceCommand,
+      /node -r @tracetail\/otel\/register packages\/example-mcp\/dist\/server\.js$/,
+    );
     assert.doesNotMatch(serviceOutput, /is an ES module/, 'the -r entry must be CommonJS');
     // The service exports to the Collector's OTLP/HTTP port, not to Jaeger's: Jaeger only sees what the
     // Collector forwards.

@@ -1,5 +1,5 @@
 // Example MCP tool service over Streamable HTTP, instrumented only by the preload:
-//   PORT=3000 node --import @tracetail/otel/register packages/example-mcp/dist/server.js
+//   PORT=3000 node -r @tracetail/otel/register packages/example-mcp/dist/server.js
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMix } from '../src/client.ts';
 import { EXPRESSION_LIMITS, ExpressionError, evaluateExpression } from '../src/tools/expression.ts';
 import { formatTime } from '../src/tools/time.ts';
+import { parseMix } from '../src/traffic.ts';
 
 describe('sandbox expression language', () => {
   it('evaluates arithmetic with precedence, right-associative powers and functions', () => {
