@@ -13,7 +13,8 @@ import { type RunningBackend, useSharedStack } from '@tracetail/stack';
 import { type Pipeline, type ProbeResult, probe, REPO, startPipeline } from '../../scripts/pipeline.ts';
 import { eventually } from '../stack/poll.ts';
 
-const TRACETAIL_BIN = join(REPO, 'node_modules/.bin/tracetail');
+// The package's own bin target: npm links node_modules/.bin/tracetail only once dist exists.
+const TRACETAIL_BIN = join(REPO, 'packages/otel/dist/cli/main.js');
 
 interface JaegerSpan {
   traceID: string;
