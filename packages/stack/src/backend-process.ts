@@ -28,6 +28,8 @@ export interface BackendRecord {
   pid: number;
   /** The process whose death should stop this backend; absent for `stack up`, which outlives its CLI. */
   ownerPid?: number;
+  /** A temp data dir made for this backend: removed (by the orphan reaper) once its owner is gone. */
+  disposableDir?: string;
 }
 
 export async function probe(url: string, timeoutMs = 2000): Promise<boolean> {
@@ -94,6 +96,7 @@ export class BackendProcess implements RunningBackend {
     if (this.record.ownerPid !== undefined) {
       registerOwned({
         pgid: this.record.pid,
+        disposableDir: this.record.disposableDir,
         ownerPid: this.record.ownerPid,
         name: plan.name,
         command: plan.command,
@@ -104,7 +107,8 @@ export class BackendProcess implements RunningBackend {
       await this.#waitReady();
     } catch (error) {
       await stopGroup(this.record.pid, 5000);
-      unregisterOwned(this.record.pid);
+      // Kept when there is a temp dir to remove: the reaper removes both once the owner is gone.
+      if (this.record.disposableDir === undefined) unregisterOwned(this.record.pid);
       this.record.pid = 0;
       this.#onChange(this.record);
       throw error;
@@ -138,7 +142,8 @@ export class BackendProcess implements RunningBackend {
       if (outcome === 'killed') {
         report(`${plan.name} ignored SIGTERM for ${formatDuration(plan.stopTimeoutMs)}; killed`);
       }
-      unregisterOwned(this.record.pid);
+      // Kept when there is a temp dir to remove: the reaper removes both once the owner is gone.
+      if (this.record.disposableDir === undefined) unregisterOwned(this.record.pid);
     }
     this.record.pid = 0;
     this.#onChange(this.record);

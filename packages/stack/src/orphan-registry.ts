@@ -14,6 +14,8 @@ interface OwnedGroup {
   readonly ownerPid: number;
   readonly name: string;
   readonly command: string;
+  /** A temp data dir the launcher made for this backend, removed once its owner is gone. */
+  readonly disposableDir?: string;
 }
 
 function registryDir(): string {
@@ -71,6 +73,7 @@ export async function reapOrphans(): Promise<void> {
       );
       await stopGroup(entry.pgid, 15_000);
     }
+    if (entry.disposableDir !== undefined) rmSync(entry.disposableDir, { recursive: true, force: true });
     rmSync(path, { force: true });
   }
 }

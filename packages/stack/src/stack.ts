@@ -133,7 +133,8 @@ export async function startStack(
         if (running.isRunning()) await running.stop();
       }
       const plan = makePlan(name, await choosePorts(name, choice), join(dir, 'data', name), peers);
-      state.backends[name] = ownerPid === undefined ? { plan, pid: 0 } : { plan, pid: 0, ownerPid };
+      state.backends[name] =
+        ownerPid === undefined ? { plan, pid: 0 } : { plan, pid: 0, ownerPid, disposableDir: plan.dataDir };
       const started = processFor(dir, state, state.backends[name]);
       toStart.push(started);
       result[name] = started;
@@ -249,7 +250,12 @@ export async function startBackend(name: BackendName, opts: StartOptions = {}): 
   const peers = (peer: BackendName): PortMap =>
     (shared.backends as StackState['backends'])[peer]?.plan.ports ?? standardPorts(peer);
   const plan = makePlan(name, await choosePorts(name, opts.ports ?? 'free'), dataDir, peers);
-  const backend = new BackendProcess({ plan, pid: 0, ownerPid: process.pid });
+  const backend = new BackendProcess({
+    plan,
+    pid: 0,
+    ownerPid: process.pid,
+    disposableDir: opts.dataDir === undefined ? dataDir : undefined,
+  });
   privateInstances.add(backend);
   hookExit();
   await backend.start();
