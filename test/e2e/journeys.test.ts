@@ -244,12 +244,19 @@ describe('user journeys on the real backends', { timeout: 240_000 }, () => {
       return v !== undefined && Number(v) > 0 ? Number(v) : undefined;
     };
     // Scraped from the service's /metrics (file_sd target written by the pipeline; `job` = service).
+    // The first scrape can land before the third request: wait for a scrape that has counted them.
+    let lastHttp: number | undefined;
     const http = await eventually(
-      'HTTP request metrics scraped from the service',
-      () => value(`sum(http_server_request_duration_seconds_count{job="${serviceName}"})`),
+      'at least 3 HTTP requests in the metrics scraped from the service',
+      async () => {
+        lastHttp = await value(`sum(http_server_request_duration_seconds_count{job="${serviceName}"})`);
+        return lastHttp !== undefined && lastHttp >= 3 ? lastHttp : undefined;
+      },
       60_000,
-    );
-    assert.ok(http >= 3, `only ${http} HTTP requests counted`);
+    ).catch((error: unknown) => {
+      throw new Error(`only ${lastHttp ?? 0} HTTP requests counted`, { cause: error });
+    });
+    assert.ok(http >= 3);
     await eventually(
       'MCP tool call counter scraped from the service',
       () =>
