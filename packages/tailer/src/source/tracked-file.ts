@@ -81,7 +81,8 @@ export class TrackedFile {
    * a new file, or truncated and rewritten) starts at 0. Returns whether the checkpoint applied.
    */
   async resume(checkpoint: FileCheckpoint): Promise<boolean> {
-    if (!checkpoint.fingerprint || checkpoint.offset === 0) return false;
+    // Offset 0 is still worth resuming: one sink may be far ahead of the slowest (per-sink positions).
+    if (!checkpoint.fingerprint) return false;
     if (!(await this.#matchesFingerprint(checkpoint.fingerprint, checkpoint.fingerprintLength))) return false;
     this.#setFingerprint(checkpoint.fingerprint, checkpoint.fingerprintLength);
     this.readOffset = checkpoint.offset;
