@@ -2,13 +2,13 @@
 // and writes no checkpoint.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from './helpers.ts';
 
 test('--dry-run prints the Loki entries and Elasticsearch documents each line would become', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-dry-run-'));
+  const dir = tempDir('tailer-dry-run-');
   mkdirSync(join(dir, 'audit'));
   const line = JSON.stringify({
     timestamp: '2026-03-04T05:06:07.123456Z',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { nearestKey, parseConfig } from '../src/config/load.ts';
+import { tempDir } from './helpers.ts';
 
 /** The literal `${LOKI_PASSWORD}` reference a config file would contain. */
 const passwordRef = ['$', '{LOKI_PASSWORD}'].join('');
@@ -98,7 +98,7 @@ test('nearestKey suggests only plausible keys', () => {
 });
 
 test('the CLI prints config errors one per line, naming the key, and exits 2', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-config-'));
+  const dir = tempDir('tailer-config-');
   const file = join(dir, 'tailer.yaml');
   writeFileSync(
     file,

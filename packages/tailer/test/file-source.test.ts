@@ -5,13 +5,11 @@ import {
   appendFileSync,
   closeSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
@@ -19,7 +17,7 @@ import { createLogger } from '../src/observe/logger.ts';
 import type { LogRecord } from '../src/parse/record.ts';
 import { Tailer } from '../src/pipeline/tailer.ts';
 import { emptyResult, type SendResult, type Sink } from '../src/sinks/sink.ts';
-import { waitFor } from './helpers.ts';
+import { tempDir, waitFor } from './helpers.ts';
 
 class RecordingSink implements Sink {
   readonly name = 'loki';
@@ -57,7 +55,7 @@ const lines = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => `{"message":"${prefix}-${i}"}\n`).join('');
 
 test('a symlinked file is followed, and two links to one file read it once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-source-'));
+  const dir = tempDir('tailer-source-');
   mkdirSync(join(dir, 'real'));
   mkdirSync(join(dir, 'logs'));
   writeFileSync(join(dir, 'real/target.log'), lines('sym', 50));
@@ -75,7 +73,7 @@ test('a symlinked file is followed, and two links to one file read it once', asy
 });
 
 test('more files than maxOpenFiles: idle files are closed and every file is read', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-source-'));
+  const dir = tempDir('tailer-source-');
   mkdirSync(join(dir, 'logs'));
   for (let f = 0; f < 5; f++) writeFileSync(join(dir, `logs/f${f}.log`), lines(`f${f}`, 20));
   const { tailer, sink } = tailerFor(dir, ['logs/*.log'], { maxOpenFiles: 2, closeInactiveMs: 100 });
@@ -87,7 +85,7 @@ test('more files than maxOpenFiles: idle files are closed and every file is read
 });
 
 test('a file truncated and rewritten past the old position is recognised by its fingerprint and read from 0', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-source-'));
+  const dir = tempDir('tailer-source-');
   mkdirSync(join(dir, 'logs'));
   const file = join(dir, 'logs/app.log');
   writeFileSync(file, lines('old', 10));

@@ -1,5 +1,5 @@
 // Shared helpers for the tailer's unit tests (not a test file itself).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,18 @@ import { type LogRecord, parseLine } from '../src/parse/record.ts';
 import { DeadLetterFile } from '../src/pipeline/dead-letter.ts';
 import { SinkWorker } from '../src/pipeline/sink-worker.ts';
 import type { Sink } from '../src/sinks/sink.ts';
+
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp dir removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 export function testConfig(sinks: Record<string, unknown>): TailerConfig {
   return parseConfig(
@@ -40,7 +52,7 @@ export function makeRecords(
 }
 
 export function workerFor(sink: Sink, retry = { initialMs: 5, maxMs: 20, maxElapsedMs: 0 }) {
-  const dir = mkdtempSync(join(tmpdir(), 'tailer-worker-'));
+  const dir = tempDir('tailer-worker-');
   const deadLetterPath = join(dir, 'dead-letter.jsonl');
   const acked: LogRecord[] = [];
   const metrics = new TailerMetrics({ openFiles: () => 0, bufferedBytes: () => 0, lag: () => [] });
