@@ -29,11 +29,17 @@ const apps = [
   { name: 'express', file: 'express.cjs', path: '/users/42' },
 ] as const;
 
-const variants = [
-  { name: 'bare', args: [] as string[], env: {} },
+const variants: { name: string; args: string[]; env: Record<string, string> }[] = [
+  { name: 'bare', args: [], env: {} },
   { name: '-r preload', args: ['-r', '@tracetail/otel/register'], env: {} },
   { name: 'OTEL_SDK_DISABLED', args: ['-r', '@tracetail/otel/register'], env: { OTEL_SDK_DISABLED: 'true' } },
-] as const;
+];
+// TRACETAIL_BENCH_BASELINE=<path to another build's register-require.cjs> adds it as a variant, for a
+// before/after comparison in one run (the same rounds, so the same machine noise).
+const baseline = process.env.TRACETAIL_BENCH_BASELINE;
+if (baseline !== undefined && baseline !== '') {
+  variants.splice(1, 0, { name: 'baseline -r', args: ['-r', resolve(baseline)], env: {} });
+}
 
 interface Run {
   reqPerSec: number;

@@ -12,6 +12,7 @@ import type { MeterProvider, MetricReader, PeriodicExportingMetricReader } from 
 import type { Sampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { patchBuiltinsForEsm } from './builtin-esm-sync.ts';
 import type { TracetailConfig } from './config.ts';
+import { CorrelationBaggagePropagator } from './correlation/baggage-propagator.ts';
 import { extensions, type InstrumentationDescriptor } from './extensions.ts';
 import { loadOnFirstUse } from './first-use.ts';
 import { sdkState, setSdkState } from './health.ts';
@@ -188,7 +189,14 @@ export function startSdk(config: TracetailConfig): RunningSdk {
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    new CompositePropagator({
+      // Last, so it adds the correlation id to the baggage the W3C propagator extracted.
+      propagators: [
+        new W3CTraceContextPropagator(),
+        new W3CBaggagePropagator(),
+        new CorrelationBaggagePropagator(),
+      ],
+    }),
   );
 
   const { readers, prometheus } = createMetricReaders(config);

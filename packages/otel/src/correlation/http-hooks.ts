@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
+import { setIncomingCorrelationId } from './baggage-propagator.ts';
 import {
   type CorrelationStore,
   correlationStorage,
@@ -11,7 +12,6 @@ import {
   CORRELATION_BAGGAGE_KEY,
   CORRELATION_HEADER,
   correlationIdFromHeaders,
-  replaceCorrelationBaggage,
   withCorrelationBaggage,
 } from './headers.ts';
 import { escapeRejectedCorrelationId, generateCorrelationId } from './id.ts';
@@ -54,12 +54,9 @@ function onServerRequestStart(message: unknown): void {
     const store = trustIncoming ? resolveCorrelation(incoming) : untrusted(incoming);
     correlationStorage.enterWith(store);
     if (!response.headersSent) response.setHeader(CORRELATION_HEADER, store.correlationId);
-    // Putting the id into the incoming baggage header lets the OTel propagator (which extracts
-    // baggage right after this) carry it to every downstream call as a W3C baggage entry.
-    request.headers.baggage = replaceCorrelationBaggage(
-      typeof request.headers.baggage === 'string' ? request.headers.baggage : undefined,
-      store.correlationId,
-    );
+    // The OTel propagator extracts from these headers right after this; CorrelationBaggagePropagator
+    // then adds the id to the extracted baggage, which carries it downstream as a W3C baggage entry.
+    setIncomingCorrelationId(request.headers, store.correlationId);
   } catch {
     // Correlation is best effort: a failure here must never break the host's request.
   }
