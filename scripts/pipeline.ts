@@ -17,8 +17,14 @@ import { parse, stringify } from 'yaml';
 
 export const REPO = resolve(import.meta.dirname, '..');
 const NODE = process.execPath;
-/** The V8 flags of the `tracetail-tail` bin's shebang: launching with plain `node` would lose them. */
-const TAILER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+/**
+ * The V8 flags of the `tracetail-tail` bin's shebang (`#!/usr/bin/env -S node --flag …`): launching it
+ * with plain `node` would lose them, so they are read from the shebang to stay in step with the bin.
+ */
+function tailerNodeFlags(): string[] {
+  const shebang = readFileSync(join(REPO, 'packages/tailer/src/cli.ts'), 'utf8').split('\n', 1)[0] ?? '';
+  return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+}
 /** The example MCP service's CommonJS build (its package.json has no "type"), which `-r` instruments. */
 const SERVICE_ENTRY = 'packages/example-mcp/dist/server.js';
 const REQUIRED_BUILDS = [
@@ -366,7 +372,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       }),
     );
     const tailer = start('tailer', [
-      ...TAILER_NODE_FLAGS,
+      ...tailerNodeFlags(),
       'packages/tailer/dist/cli.js',
       '--config',
       tailerConfig,
