@@ -61,10 +61,25 @@ export interface PipelineOptions {
    */
   readonly preload?: 'require' | 'import';
   readonly traffic?: TrafficOptions;
-  /** Also list the tailer in the Prometheus `tailer` job (one file: only the demo should). */
+  /**
+   * Bench containers to spawn through MCP once the service is up (the traffic client has no container
+   * scenario), as a client would: `bench.spawn` for each image, then `bench.kill` for the first `kill`
+   * of them. The dashboards' container panels need them for data.
+   */
+  readonly benchContainers?: BenchContainerOptions;
+  /**
+   * Also list the tailer in the Prometheus `tailer` job. That job has one targets file, so only one
+   * pipeline per Prometheus should: the demo, or a test with a Prometheus of its own.
+   */
   readonly registerTailer?: boolean;
   /** Where the child processes' output goes; they are written to files in the work dir by default. */
   readonly onOutput?: (source: string, text: string) => void;
+}
+
+export interface BenchContainerOptions {
+  readonly images: readonly string[];
+  /** How many of the spawned containers (the first ones) to kill again; 0 by default. */
+  readonly kill?: number;
 }
 
 export interface TrafficSummary {
@@ -292,6 +307,31 @@ export async function probe(mcpUrl: string, label = 'probe'): Promise<ProbeResul
   return { correlationId, traceId, tools };
 }
 
+/** `bench.spawn` for each image, then `bench.kill` for the first `kill` containers; their ids. */
+async function spawnBenchContainers(mcpUrl: string, opts: BenchContainerOptions): Promise<string[]> {
+  const client = new Client({ name: 'tracetail-bench-containers', version: '0.1.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl));
+  await client.connect(transport);
+  const spawned: string[] = [];
+  try {
+    for (const image of opts.images) {
+      const result = await client.callTool({ name: 'bench.spawn', arguments: { image } });
+      const content = result.content as { type: string; text: string }[];
+      if (result.isError) throw new Error(`bench.spawn ${image} failed: ${JSON.stringify(content)}`);
+      spawned.push((JSON.parse(content[0]?.text ?? '{}') as { container_id: string }).container_id);
+    }
+    for (const containerId of spawned.slice(0, opts.kill ?? 0)) {
+      const result = await client.callTool({ name: 'bench.kill', arguments: { container_id: containerId } });
+      if (result.isError)
+        throw new Error(`bench.kill ${containerId} failed: ${JSON.stringify(result.content)}`);
+    }
+  } finally {
+    await transport.terminateSession().catch(() => {});
+    await client.close();
+  }
+  return spawned;
+}
+
 export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   checkBuilt();
   hookExit();
@@ -422,6 +462,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       });
       traffic.catch(() => {});
     }
+    if (opts.benchContainers !== undefined) await spawnBenchContainers(mcpUrl, opts.benchContainers);
 
     return {
       serviceName,

@@ -3,21 +3,15 @@
 // audit logs to Loki and Elasticsearch, and a Prometheus with our rules scraping all of it. The test
 // names every panel that comes back empty.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { buildDashboards, interpolate, type PanelQuery, panelQueries } from '@tracetail/dashboards';
 import { type RunningBackend, startBackend, useSharedStack } from '@tracetail/stack';
 import { parse, stringify } from 'yaml';
-import { REPO } from '../alerts/support.ts';
+import { type Pipeline, REPO, startPipeline, waitUntil } from '../../scripts/pipeline.ts';
 
-const NODE = process.execPath;
 const SERVICE = 'example-mcp';
 const TRAFFIC_SECONDS = Number(process.env.TRACETAIL_E2E_TRAFFIC_SECONDS ?? 45);
 /**
@@ -36,47 +30,6 @@ const ES_INDEX: Record<string, string> = {
   'tracetail-es-logs': 'tracetail-logs-*',
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-function start(name: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(NODE, args, {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const chunks: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  child.on('close', () => writeFileSync(logFile, chunks.join('')));
-  child.on('error', (error) => chunks.push(`${name}: ${error.message}`));
-  return child;
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await once(child, 'exit');
-  clearTimeout(timer);
-}
-
 interface QueryOutcome {
   readonly query: PanelQuery;
   readonly expr: string;
@@ -87,76 +40,28 @@ interface QueryOutcome {
 describe('every dashboard query returns data from the real backends', { timeout: 600_000 }, () => {
   let stack: Record<string, RunningBackend>;
   let prometheus: RunningBackend;
-  let server: ChildProcess | undefined;
-  let tailer: ChildProcess | undefined;
-  let work: string;
+  let pipeline: Pipeline | undefined;
+  let prometheusDir: string | undefined;
   let startedAt: number;
   let correlationIds: string[] = [];
   const outcomes: QueryOutcome[] = [];
+  // TRACETAIL_KEEP_WORK=1 keeps the pipeline's work dir (the service's logs, the tailer's state and dead
+  // letters) and this Prometheus's data dir for a post-mortem.
+  const keep = process.env.TRACETAIL_KEEP_WORK === '1';
 
   before(async () => {
     for (const file of ['packages/example-mcp/dist/server.js', 'packages/tailer/dist/cli.js']) {
       assert.ok(existsSync(join(REPO, file)), `${file} is missing: run npm run build first`);
     }
     stack = await useSharedStack(['jaeger', 'loki', 'alertmanager', 'elasticsearch', 'collector']);
-    work = mkdtempSync(join(tmpdir(), 'tracetail-e2e-dash-'));
-    for (const dir of ['logs', 'audit', 'scratch', 'state', 'prometheus']) mkdirSync(join(work, dir));
+    prometheusDir = mkdtempSync(join(tmpdir(), 'tracetail-e2e-dash-prometheus-'));
     startedAt = Date.now();
 
-    // The example MCP service under the preload: spans to the Collector, /metrics scraped, logs and
-    // audit events written to files for the tailer.
-    const [mcpPort, metricsPort, tailerPort] = [await freePort(), await freePort(), await freePort()];
-    server = start(
-      'example-mcp',
-      ['--import', '@tracetail/otel/register', 'packages/example-mcp/dist/server.js'],
-      {
-        PORT: String(mcpPort),
-        OTEL_SERVICE_NAME: SERVICE,
-        OTEL_EXPORTER_OTLP_ENDPOINT: stack.collector!.url,
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        TRACETAIL_LOG_FILE: join(work, 'logs/app.log'),
-        TRACETAIL_LOG_STDOUT: 'false',
-        TRACETAIL_AUDIT_FILE: join(work, 'audit/audit.jsonl'),
-        EXAMPLE_SCRATCH_DIR: join(work, 'scratch'),
-      },
-      join(work, 'example-mcp.out'),
-    );
-    await waitFor(
-      'example-mcp /healthz',
-      async () => (await fetch(`http://127.0.0.1:${mcpPort}/healthz`)).ok,
-      30_000,
-    );
-
-    // The tailer: app and audit lanes to Loki and Elasticsearch.
-    const tailerConfig = join(work, 'tailer.yaml');
-    writeFileSync(
-      tailerConfig,
-      stringify({
-        inputs: [
-          { name: 'app', paths: [join(work, 'logs/*.log')], stream: 'app' },
-          { name: 'audit', paths: [join(work, 'audit/*.jsonl')], stream: 'audit' },
-        ],
-        sinks: { loki: { url: stack.loki!.url }, elasticsearch: { url: stack.elasticsearch!.url } },
-        checkpoint: { path: join(work, 'state/checkpoint.json') },
-        server: { port: tailerPort },
-      }),
-    );
-    tailer = start(
-      'tailer',
-      ['packages/tailer/dist/cli.js', '--config', tailerConfig],
-      {},
-      join(work, 'tailer.out'),
-    );
-    await waitFor(
-      'tailer /metrics',
-      async () => (await fetch(`http://127.0.0.1:${tailerPort}/metrics`)).ok,
-      30_000,
-    );
-
-    // A Prometheus of our own with the repo's config and rules, aimed at exactly these processes.
-    prometheus = await startBackend('prometheus', { ports: 'free', dataDir: join(work, 'prometheus') });
-    const etc = join(work, 'prometheus/etc');
+    // A Prometheus of our own with the repo's config and rules, aimed at exactly these processes: the
+    // stack's static targets here, the service and the tailer through the file_sd targets the pipeline
+    // writes.
+    prometheus = await startBackend('prometheus', { ports: 'free', dataDir: prometheusDir });
+    const etc = join(prometheusDir, 'etc');
     const configFile = join(etc, 'prometheus.yml');
     const config = parse(readFileSync(configFile, 'utf8')) as {
       global: Record<string, string>;
@@ -177,54 +82,36 @@ describe('every dashboard query returns data from the real backends', { timeout:
     }
     config.alerting.alertmanagers[0]!.static_configs = [{ targets: [at('alertmanager', 'http')] }];
     writeFileSync(configFile, stringify(config));
-    writeFileSync(
-      join(etc, 'targets/services/example-mcp.yml'),
-      stringify([{ targets: [`127.0.0.1:${metricsPort}`], labels: { service: SERVICE } }]),
-    );
-    writeFileSync(join(etc, 'targets/tailer.yml'), stringify([{ targets: [`127.0.0.1:${tailerPort}`] }]));
     assert.equal((await fetch(`${prometheus.url}/-/reload`, { method: 'POST' })).status, 200);
 
-    // Traffic: every tool, some failing on purpose, half the calls with their own correlation id.
-    const traffic = start(
-      'traffic',
-      [
-        'packages/example-mcp/dist/client.js',
-        '--url',
-        `http://127.0.0.1:${mcpPort}/mcp`,
-        '--rate',
-        '10',
-        '--duration',
-        String(TRAFFIC_SECONDS),
-      ],
-      {},
-      join(work, 'traffic.out'),
+    // The example MCP service under the preload (spans to the Collector, /metrics scraped, logs and
+    // audit events written to files), the tailer shipping them to Loki and Elasticsearch, both listed in
+    // this Prometheus's targets. Traffic: every tool, some failing on purpose, half the calls with their
+    // own correlation id; and bench containers spawned and killed as a client would.
+    pipeline = await startPipeline({
+      backends: {
+        collector: stack.collector!.url,
+        loki: stack.loki!.url,
+        elasticsearch: stack.elasticsearch!.url,
+        prometheus: prometheus.url,
+      },
+      serviceName: SERVICE,
+      preload: 'import',
+      traffic: { rate: 10, durationSeconds: TRAFFIC_SECONDS },
+      benchContainers: { images: ['python:3.12-slim', 'node:24-slim', 'alpine:3'], kill: 1 },
+      registerTailer: true,
+      onOutput: (source, text) => {
+        if (source === 'pipeline') console.log(text.trimEnd());
+      },
+    });
+    const summary = await pipeline.traffic!.catch((error: Error) =>
+      assert.fail(`traffic client failed: ${error.message}`),
     );
-    // The traffic driver has no container scenario: spawn and kill bench containers as a client would.
-    const client = new Client({ name: 'tracetail-dashboards-e2e', version: '0.1.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${mcpPort}/mcp`));
-    await client.connect(transport);
-    const spawned: string[] = [];
-    for (const image of ['python:3.12-slim', 'node:24-slim', 'alpine:3']) {
-      const result = (await client.callTool({ name: 'bench.spawn', arguments: { image } })) as {
-        content: { type: string; text: string }[];
-      };
-      spawned.push((JSON.parse(result.content[0]!.text) as { container_id: string }).container_id);
-    }
-    await client.callTool({ name: 'bench.kill', arguments: { container_id: spawned[0] } });
-    await transport.terminateSession();
-    await client.close();
-    const [code] = await once(traffic, 'close');
-    const trafficOut = readFileSync(join(work, 'traffic.out'), 'utf8');
-    assert.equal(code, 0, `traffic client failed: ${trafficOut}`);
-    const summary = JSON.parse(trafficOut.trim().split('\n').at(-1)!) as {
-      calls: number;
-      correlationIds: string[];
-    };
     assert.ok(summary.calls > TRAFFIC_SECONDS * 5, `only ${summary.calls} calls`);
     correlationIds = summary.correlationIds;
 
     // Let the last scrapes, rule evaluations, span-metric flushes and sink batches land.
-    await waitFor(
+    await waitUntil(
       'recorded tool call rates in Prometheus',
       async () => {
         const r = await fetch(`${prometheus.url}/api/v1/query?query=job_tool:mcp_tool_calls:rate5m`);
@@ -237,13 +124,10 @@ describe('every dashboard query returns data from the real backends', { timeout:
   });
 
   after(async () => {
-    await stopChild(server);
-    await stopChild(tailer);
+    await pipeline?.stop();
     await prometheus?.stop();
-    // TRACETAIL_E2E_KEEP=1 keeps the service's logs, the tailer's state and dead letters for a post-mortem.
-    if (work !== undefined && process.env.TRACETAIL_E2E_KEEP !== '1')
-      rmSync(work, { recursive: true, force: true });
-    else if (work !== undefined) console.log(`kept ${work}`);
+    if (prometheusDir !== undefined && !keep) rmSync(prometheusDir, { recursive: true, force: true });
+    else if (prometheusDir !== undefined) console.log(`kept ${prometheusDir}`);
   });
 
   async function run(query: PanelQuery): Promise<QueryOutcome> {
