@@ -72,6 +72,7 @@ describe('every dashboard query returns data from the real backends', { timeout:
     const staticTargets: Record<string, string> = {
       'otel-collector-exporter': at('collector', 'promExporter'),
       'otel-collector': at('collector', 'metrics'),
+      jaeger: at('jaeger', 'metrics'),
       loki: at('loki', 'http'),
       alertmanager: at('alertmanager', 'http'),
       prometheus: `127.0.0.1:${prometheus.ports.http}`,
@@ -258,6 +259,30 @@ describe('every dashboard query returns data from the real backends', { timeout:
     );
     assert.deepEqual(empty, [], 'panels with no data');
     assert.deepEqual(emptyTargets, [], 'queries with no data (not listed in EMPTY_BY_DESIGN)');
+  });
+
+  test('every scrape job is up, Jaeger own telemetry included', async () => {
+    const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=up`)).json()) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
+    const up = new Map(body.data.result.map((r) => [r.metric.job!, r.value[1]]));
+    for (const job of [
+      'jaeger',
+      'otel-collector',
+      'otel-collector-exporter',
+      'loki',
+      'alertmanager',
+      'prometheus',
+    ])
+      assert.equal(up.get(job), '1', `up{job="${job}"}: ${JSON.stringify(Object.fromEntries(up))}`);
+    const down = body.data.result.filter((r) => r.value[1] !== '1').map((r) => JSON.stringify(r.metric));
+    assert.deepEqual(down, [], 'targets down');
+    // The spans of the traffic, as Jaeger's OTLP receiver counted them.
+    const accepted = 'sum({__name__=~"otelcol_receiver_accepted_spans(_total)?", job="jaeger"})';
+    const spans = (await (
+      await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(accepted)}`)
+    ).json()) as { data: { result: { value: [number, string] }[] } };
+    assert.ok(Number(spans.data.result[0]?.value[1] ?? 0) > 0, `${accepted}: ${JSON.stringify(spans.data)}`);
   });
 
   test('every recording and alert rule evaluates without error on the real series', async () => {

@@ -53,7 +53,7 @@ const http = (port: number | undefined): string => `http://${host}:${port}`;
 /** The documented port map (README); Compose publishes the same host ports. */
 export const standardPortMap: Readonly<Record<BackendName, PortMap>> = {
   collector: { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8888, promExporter: 8889, health: 13133 },
-  jaeger: { otlpGrpc: 14317, otlpHttp: 14318, http: 16686, grpc: 16685, health: 13134 },
+  jaeger: { otlpGrpc: 14317, otlpHttp: 14318, http: 16686, grpc: 16685, health: 13134, metrics: 14269 },
   loki: { http: 3100, grpc: 9096 },
   prometheus: { http: 9090 },
   alertmanager: { http: 9093 },
@@ -76,6 +76,7 @@ function composeReplacements(
     ['prometheus', 'http', 9090],
     ['loki', 'http', 3100],
     ['jaeger', 'http', 16686],
+    ['jaeger', 'metrics', 14269],
   ];
   for (const [peer, role, containerPort] of peers) {
     const port = (peer === self ? ctx.ports : ctx.peers(peer))[role];
@@ -120,6 +121,8 @@ export const backendSpecs: Readonly<Record<BackendName, BackendSpec>> = {
         TT_OTLP_HTTP_ENDPOINT: at(ports.otlpHttp),
         TT_QUERY_HTTP_ENDPOINT: at(ports.http),
         TT_QUERY_GRPC_ENDPOINT: at(ports.grpc),
+        TT_TELEMETRY_HOST: host,
+        TT_TELEMETRY_PORT: String(ports.metrics),
       },
       cwd: repoPath(),
       url: http(ports.http),
