@@ -115,6 +115,7 @@ describe('the Collector build and config', () => {
   // Component type (as used in config) for each module the manifest lists.
   const typeOf: Record<string, string> = {
     otlpreceiver: 'otlp',
+    hostmetricsreceiver: 'host_metrics',
     memorylimiterprocessor: 'memory_limiter',
     batchprocessor: 'batch',
     resourceprocessor: 'resource',

@@ -1,8 +1,12 @@
 // OTLP/HTTP metrics → our Collector → its prometheus exporter → scraped by Prometheus → PromQL.
+// Also the Collector's own host_metrics receiver, which feeds the LowDiskSpace alert.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { BackendName, RunningBackend } from '@tracetail/stack';
-import { useSharedStack } from '@tracetail/stack';
+import { repoRoot, useSharedStack } from '@tracetail/stack';
+import { parse } from 'yaml';
 import { eventually, getJson, hexId, postJson } from './poll.ts';
 
 type Vector = Array<{ metric: Record<string, string>; value: [number, string] }>;
@@ -100,5 +104,44 @@ describe('metrics through the Collector into Prometheus', { timeout: 120_000 }, 
       45_000,
     );
     assert.equal(series[0]!.value[1], '3');
+  });
+
+  it('host_metrics fills system_filesystem_usage_bytes, and LowDiskSpace evaluates on it', async () => {
+    const series = await eventually(
+      'filesystem usage from the Collector in Prometheus',
+      async () => {
+        const found = await query('system_filesystem_usage_bytes{job="otel-collector-exporter"}');
+        const states = new Set(found.map((s) => s.metric.state));
+        return states.has('free') && states.has('used') ? found : undefined;
+      },
+      45_000,
+    );
+    for (const { metric } of series) {
+      assert.ok(metric.mountpoint && metric.device, JSON.stringify(metric));
+      // Pseudo filesystems are excluded in collector/config.yaml.
+      assert.doesNotMatch(metric.type ?? '', /^(proc|sysfs|tmpfs|devtmpfs|devpts|cgroup2?)$/);
+      assert.doesNotMatch(metric.mountpoint ?? '', /^\/(proc|sys|dev|run)(\/|$)/);
+    }
+
+    const groups = (
+      parse(readFileSync(join(repoRoot, 'compose/prometheus/rules/alerts.yml'), 'utf8')) as {
+        groups: Array<{ rules: Array<{ alert?: string; expr: string }> }>;
+      }
+    ).groups;
+    const expr = groups.flatMap((g) => g.rules).find((r) => r.alert === 'LowDiskSpace')?.expr;
+    assert.ok(expr, 'LowDiskSpace is in alerts.yml');
+    // The alert's expression is valid PromQL on the real series (query() asserts status success)…
+    await query(expr);
+    // …and without its threshold gives one free ratio per (job, instance, mountpoint), in [0, 1].
+    const threshold = /\s*<\s*0\.1\s*$/;
+    assert.match(expr, threshold);
+    const ratios = await query(expr.replace(threshold, ''));
+    const mountpoints = new Set(series.map((s) => s.metric.mountpoint));
+    assert.deepEqual(new Set(ratios.map((r) => r.metric.mountpoint)), mountpoints);
+    for (const ratio of ratios) {
+      assert.equal(ratio.metric.job, 'otel-collector-exporter');
+      const free = Number(ratio.value[1]);
+      assert.ok(free >= 0 && free <= 1, `free ratio ${free} of ${ratio.metric.mountpoint}`);
+    }
   });
 });
