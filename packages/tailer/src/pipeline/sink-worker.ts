@@ -1,5 +1,7 @@
-// One per sink: batches records by bytes and time, sends batches one at a time, retries with backoff,
-// splits on 413, sets refused records aside, and acknowledges records to their file's offset tracker.
+// One per sink: takes the batches its Batcher seals, sends them one at a time, retries with backoff
+// under a deadline, splits on 413, sets refused records aside, and acknowledges records to their
+// file's offset tracker.
+import { type Batch, Batcher } from '../batch/batcher.ts';
 import type { BatchConfig, RetryConfig } from '../config/types.ts';
 import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -14,23 +16,15 @@ export interface AckTarget {
   acknowledge(record: LogRecord, sinkBit: number): void;
 }
 
-interface Batch {
-  readonly records: LogRecord[];
-  readonly sealedAt: number;
-}
-
 export class SinkWorker {
   readonly sink: Sink;
   readonly bit: number;
-  readonly #batch: BatchConfig;
+  readonly #batcher: Batcher;
   readonly #retry: RetryConfig;
   readonly #metrics: TailerMetrics;
   readonly #logger: Logger;
   readonly #deadLetter: DeadLetterFile;
   readonly #acks: AckTarget;
-  #open: LogRecord[] = [];
-  #openBytes = 0;
-  #timer: NodeJS.Timeout | undefined;
   readonly #sealed: Batch[] = [];
   #wake: (() => void) | undefined;
   #inFlight = false;
@@ -53,7 +47,14 @@ export class SinkWorker {
   }) {
     this.sink = opts.sink;
     this.bit = opts.bit;
-    this.#batch = opts.batch;
+    this.#batcher = new Batcher(
+      opts.batch,
+      (record) => opts.sink.sizeOf(record),
+      (batch) => {
+        this.#sealed.push(batch);
+        this.#wake?.();
+      },
+    );
     this.#retry = opts.retry;
     this.#metrics = opts.metrics;
     this.#logger = opts.logger;
@@ -67,7 +68,7 @@ export class SinkWorker {
   }
 
   get idle(): boolean {
-    return this.#open.length === 0 && this.#sealed.length === 0 && !this.#inFlight;
+    return this.#batcher.openCount === 0 && this.#sealed.length === 0 && !this.#inFlight;
   }
 
   start(): void {
@@ -75,22 +76,11 @@ export class SinkWorker {
   }
 
   push(record: LogRecord): void {
-    this.#open.push(record);
-    this.#openBytes += this.sink.sizeOf(record);
-    if (this.#openBytes >= this.#batch.maxBytes) this.seal();
-    else this.#timer ??= setTimeout(() => this.seal(), this.#batch.maxWaitMs);
+    this.#batcher.add(record);
   }
 
   seal(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#open.length === 0) return;
-    this.#sealed.push({ records: this.#open, sealedAt: Date.now() });
-    this.#open = [];
-    this.#openBytes = 0;
-    this.#wake?.();
+    this.#batcher.seal();
   }
 
   /** Sends what is queued until `deadline`, then abandons the rest (its positions stay uncommitted). */
