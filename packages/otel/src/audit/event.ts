@@ -2,7 +2,13 @@ import { trace } from '@opentelemetry/api';
 import { correlationLogFields } from '../correlation/log-fields.ts';
 import { boundValue, DEFAULT_VALUE_LIMITS, truncateString } from './bound.ts';
 import { redactAuditDetails } from './redaction.ts';
-import { type AuditRecordInput, defaultCategory, defaultTypes, validateAuditInput } from './schema.ts';
+import {
+  type AuditRecordInput,
+  defaultCategory,
+  defaultTypes,
+  INPUT_KEYS,
+  validateAuditInput,
+} from './schema.ts';
 
 const MAX_FIELD_LENGTH = 1024;
 
@@ -48,27 +54,7 @@ export function buildAuditEvent(input: unknown, context: EventContext): Record<s
 
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (
-      ![
-        'action',
-        'outcome',
-        'category',
-        'type',
-        'reason',
-        'actor',
-        'client',
-        'session_id',
-        'container_id',
-        'image',
-        'resource',
-        'tool_name',
-        'result',
-        'duration_ms',
-        'details',
-      ].includes(key)
-    ) {
-      extra[key] = value;
-    }
+    if (!INPUT_KEYS.has(key)) extra[key] = value;
   }
   const rawDetails =
     typeof record.details === 'object' && record.details !== null && !Array.isArray(record.details)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Counter, diag, metrics } from '@opentelemetry/api';
 import { loadConfig } from '../config.ts';
 import { readAuditConfig } from './config.ts';
-import { AuditLog, type AuditStats } from './log.ts';
+import { AuditLog, type AuditStats, zeroAuditStats } from './log.ts';
 import type { AuditRecordInput } from './schema.ts';
 
 /** The library-level audit API: `import { audit } from '@tracetail/otel'`. */
@@ -99,14 +99,7 @@ function sharedLog(): AuditLog | null {
   return holder[AUDIT_KEY];
 }
 
-const EMPTY_STATS: AuditStats = Object.freeze({
-  recorded: 0,
-  written: 0,
-  invalid: 0,
-  spilled: 0,
-  dropped: 0,
-  blockedFlushes: 0,
-});
+const EMPTY_STATS: Readonly<AuditStats> = Object.freeze(zeroAuditStats());
 
 export const audit: Audit = Object.freeze({
   record(event: AuditRecordInput): void {

@@ -45,6 +45,10 @@ const RESERVE_FACTOR = 4;
  * per event (`sync`) or on a timer / when the queue is full (`batch`), so the order on disk is the
  * order of `record()` calls and a process `exit` cannot lose queued events.
  */
+export function zeroAuditStats(): AuditStats {
+  return { recorded: 0, written: 0, invalid: 0, spilled: 0, dropped: 0, blockedFlushes: 0 };
+}
+
 export class AuditLog {
   readonly file: string;
   readonly spillFile: string;
@@ -52,14 +56,7 @@ export class AuditLog {
   readonly #options: AuditLogOptions;
   readonly #fs: NonNullable<AuditLogOptions['fs']>;
   readonly #writer: AuditFileWriter;
-  readonly #stats: AuditStats = {
-    recorded: 0,
-    written: 0,
-    invalid: 0,
-    spilled: 0,
-    dropped: 0,
-    blockedFlushes: 0,
-  };
+  readonly #stats: AuditStats = zeroAuditStats();
   #queue: string[] = [];
   #seq = 0;
   #prevHash: string | undefined;

@@ -144,7 +144,8 @@ export const AUDIT_EVENT_FIELDS: readonly FieldSpec[] = Object.freeze([
   },
 ] satisfies FieldSpec[]);
 
-const INPUT_KEYS = new Set([
+/** The keys `audit.record` understands; any other key is kept, under `details`. */
+export const INPUT_KEYS: ReadonlySet<string> = new Set([
   'action',
   'outcome',
   'category',
