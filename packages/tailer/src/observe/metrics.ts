@@ -3,7 +3,32 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+// Hot paths pass the same frozen label object for every line (labelsFor), so its rendering is cached.
+const renderedLabels = new WeakMap<Labels, string>();
+
+/** One frozen, reusable label object per distinct set: what the per-line counters are given. */
+const internedLabels = new Map<string, Labels>();
+export function labelsFor(name: string, value: string): Labels {
+  const id = `${name}\u0000${value}`;
+  let labels = internedLabels.get(id);
+  if (labels === undefined) {
+    labels = Object.freeze({ [name]: value });
+    // Inputs are few (they come from the config); past the bound, fresh objects still work, uncached.
+    if (internedLabels.size < 1024) internedLabels.set(id, labels);
+  }
+  return labels;
+}
+
 function labelKey(labels: Labels): string {
+  let key = renderedLabels.get(labels);
+  if (key === undefined) {
+    key = renderLabels(labels);
+    if (Object.isFrozen(labels)) renderedLabels.set(labels, key);
+  }
+  return key;
+}
+
+function renderLabels(labels: Labels): string {
   const names = Object.keys(labels).sort();
   if (names.length === 0) return '';
   const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');

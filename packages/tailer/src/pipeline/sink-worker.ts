@@ -5,7 +5,7 @@ import { type Batch, Batcher } from '../batch/batcher.ts';
 import type { BatchConfig, RetryConfig } from '../config/types.ts';
 import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
 import type { Logger } from '../observe/logger.ts';
-import type { TailerMetrics } from '../observe/metrics.ts';
+import { labelsFor, type TailerMetrics } from '../observe/metrics.ts';
 import type { LogRecord } from '../parse/record.ts';
 import type { Rejection, SendResult, Sink } from '../sinks/sink.ts';
 import { backoffDelay, sleep } from './backoff.ts';
@@ -134,7 +134,7 @@ export class SinkWorker {
   }
 
   async #deliver(batch: Batch): Promise<void> {
-    const sinkLabel = { sink: this.sink.name };
+    const sinkLabel = labelsFor('sink', this.sink.name);
     let pending: readonly LogRecord[] = batch.records;
     const firstTry = Date.now();
     for (let attempt = 0; pending.length > 0 && !this.#abort.signal.aborted; attempt++) {

@@ -5,7 +5,7 @@
 import type { FSWatcher } from 'chokidar';
 import type { TailerConfig } from '../config/types.ts';
 import type { Logger } from '../observe/logger.ts';
-import { TailerMetrics } from '../observe/metrics.ts';
+import { labelsFor, TailerMetrics } from '../observe/metrics.ts';
 import { type ObservabilityServer, startServer } from '../observe/server.ts';
 import { type LogRecord, parseLine } from '../parse/record.ts';
 import { DryRunSink } from '../sinks/dry-run.ts';
@@ -218,7 +218,7 @@ export class Tailer {
           if (file.atEof) await this.#checkTruncation(file);
           file.dirty = false;
           const n = await file.readChunk(buffer, onLine);
-          this.metrics.bytesRead.inc({ input: file.input.name }, n);
+          this.metrics.bytesRead.inc(labelsFor('input', file.input.name), n);
           readBytes += n;
           if (n > 0) file.dirty = true; // more may follow: read again next pass
         }
@@ -253,7 +253,7 @@ export class Tailer {
 
   #onLine(file: TrackedFile, line: SplitLine): void {
     const readAt = Date.now();
-    const inputLabel = { input: file.input.name };
+    const inputLabel = labelsFor('input', file.input.name);
     this.metrics.linesRead.inc(inputLabel);
     if (line.bytes.length === 0 && !line.truncated) {
       this.metrics.emptyLines.inc(inputLabel);
