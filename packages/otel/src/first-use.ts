@@ -7,7 +7,8 @@
 // the module is loaded, for require() and import alike. On the first one naming a pending package,
 // the instrumentation is created; its require-in-the-middle / import-in-the-middle hooks are then
 // registered before the module itself loads, so it is patched exactly as if created at start.
-import { registerHooks } from 'node:module';
+// A namespace import: a named one would fail to link on a Node without registerHooks.
+import * as nodeModule from 'node:module';
 import type { InstrumentationDescriptor } from './extensions.ts';
 import { internalLog } from './internal-log.ts';
 
@@ -35,7 +36,7 @@ export function loadOnFirstUse(
   descriptors: readonly InstrumentationDescriptor[],
   load: (descriptor: InstrumentationDescriptor) => void,
 ): boolean {
-  if (typeof registerHooks !== 'function') return false;
+  if (typeof nodeModule.registerHooks !== 'function') return false;
   const pending = new Map<string, InstrumentationDescriptor[]>();
   for (const descriptor of descriptors) {
     for (const pkg of descriptor.modules) pending.set(pkg, [...(pending.get(pkg) ?? []), descriptor]);
@@ -54,7 +55,7 @@ export function loadOnFirstUse(
       setImmediate(() => hooks?.deregister()).unref();
     }
   };
-  hooks = registerHooks({
+  hooks = nodeModule.registerHooks({
     resolve(specifier, context, nextResolve) {
       if (pending.size > 0) {
         const pkg = packageOf(specifier);

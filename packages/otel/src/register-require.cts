@@ -3,6 +3,7 @@
 // an ES module entry point gets one warning pointing to --import.
 
 import type * as InternalLog from './internal-log.ts';
+import type * as NodeSupport from './node-support.ts';
 import type * as Start from './start.ts';
 
 const { existsSync, readFileSync } = require('node:fs') as typeof import('node:fs');
@@ -40,18 +41,33 @@ function importFlagGiven(): boolean {
   return /--import[= ]+\S*@tracetail\/otel\/register/.test(flags);
 }
 
+let support: typeof NodeSupport | undefined;
 try {
-  const { startPreload } = require('./start.js') as typeof Start;
-  const state = startPreload('require');
-  if (state?.sdk !== undefined && entryIsEsm() && !importFlagGiven()) {
-    const { internalLog } = require('./internal-log.js') as typeof InternalLog;
-    internalLog.once(
-      'warn',
-      'require-on-esm',
-      `${process.argv[1]} is an ES module: with -r only CommonJS modules are instrumented. ` +
-        'Start it with node --import @tracetail/otel/register instead',
-    );
-  }
+  support = require('./node-support.js') as typeof NodeSupport;
 } catch {
-  // Never throw into the host; startPreload reports its own failures.
+  // A Node without require(esm) cannot load the package at all.
+  process.stderr.write(
+    'tracetail warn: this Node cannot load @tracetail/otel (see engines.node in its package.json); the app runs without telemetry\n',
+  );
+}
+const unsupported = support?.unsupportedNodeReason();
+if (unsupported !== undefined) support?.warnUnsupportedNode(unsupported);
+else if (support !== undefined) startFromRequire();
+
+function startFromRequire(): void {
+  try {
+    const { startPreload } = require('./start.js') as typeof Start;
+    const state = startPreload('require');
+    if (state?.sdk !== undefined && entryIsEsm() && !importFlagGiven()) {
+      const { internalLog } = require('./internal-log.js') as typeof InternalLog;
+      internalLog.once(
+        'warn',
+        'require-on-esm',
+        `${process.argv[1]} is an ES module: with -r only CommonJS modules are instrumented. ` +
+          'Start it with node --import @tracetail/otel/register instead',
+      );
+    }
+  } catch {
+    // Never throw into the host; startPreload reports its own failures.
+  }
 }

@@ -1,11 +1,17 @@
 // Start-up safety in real processes: bad configuration, the preload given twice, ESM under -r,
 // worker threads, excluded commands and the kill switch.
 import assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { obtainNodeRuntime, minimumNodeVersion as stackMinimum } from '../../stack/src/index.ts';
+import { minimumNodeVersion, unsupportedNodeReason } from '../src/node-support.ts';
 import { FIXTURES, getText, startApp } from './helpers/app-process.ts';
 import { parsePrometheusText } from './helpers/prometheus-text.ts';
+
+/** A Node release below engines.node (it has require(esm), so the version check itself runs). */
+const OLD_NODE = '20.19.0';
 
 function warnings(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('tracetail warn:'));
@@ -230,5 +236,41 @@ describe('preload safety', () => {
       app.kill();
       await app.exited();
     }
+  });
+
+  it('on a Node older than engines.node: one warning, the app runs untouched and exits as it would', async () => {
+    const oldNode = await obtainNodeRuntime(OLD_NODE);
+    const cases = [
+      ['-r', '@tracetail/otel/register', '-e'],
+      ['--import', '@tracetail/otel/register', '--input-type=module', '-e'],
+    ];
+    for (const args of cases) {
+      const result = spawnSync(oldNode, [...args, "console.log('app ran'); process.exitCode = 7"], {
+        cwd: FIXTURES,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(result.status, 7, `${args[0]}: exit code kept; stderr: ${result.stderr}`);
+      assert.equal(result.stdout, 'app ran\n');
+      assert.deepEqual(warnings(result.stderr), [
+        `tracetail warn: Node v${OLD_NODE} is older than v${minimumNodeVersion}, the oldest @tracetail/otel supports; the app runs without telemetry (upgrade Node to enable it)`,
+      ]);
+      assert.equal(result.stderr.trim().split('\n').length, 1, `${args[0]}: nothing else on stderr`);
+    }
+  });
+
+  it('the version check agrees with engines.node and compares numerically', () => {
+    const engines = (
+      JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    assert.equal(minimumNodeVersion, stackMinimum(engines));
+    assert.match(unsupportedNodeReason('22.14.9') ?? '', /Node v22\.14\.9 is older than v22\.15\.0/);
+    assert.ok(unsupportedNodeReason('20.19.0') !== undefined);
+    assert.ok(unsupportedNodeReason('8.100.100') !== undefined);
+    assert.equal(unsupportedNodeReason('22.15.0'), undefined);
+    assert.equal(unsupportedNodeReason('22.100.0'), undefined);
+    assert.equal(unsupportedNodeReason('24.0.0'), undefined);
   });
 });

@@ -9,6 +9,8 @@ export {
   StackError,
   StopError,
 } from './errors.ts';
+export type { NodeRuntime } from './node-runtime.ts';
+export { minimumNodeVersion, nodeRuntimeBinary, nodeRuntimes, obtainNodeRuntime } from './node-runtime.ts';
 export type { BackendName } from './obtain.ts';
 export { allBackends, defaultBackends, obtain } from './obtain.ts';
 export { reapOrphans } from './orphan-registry.ts';

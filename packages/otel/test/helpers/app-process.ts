@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Wait for the metrics line on stderr too (needs OTEL_LOG_LEVEL=info or lower). */
   readonly waitForMetrics?: boolean;
   readonly timeoutMs?: number;
+  /** The `node` to run (default: the one running the tests). */
+  readonly nodeBinary?: string;
 }
 
 export async function startApp(options: StartOptions): Promise<AppProcess> {
@@ -35,7 +37,7 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
   if (!existsSync(BUILT_ENTRY)) throw new Error(`${BUILT_ENTRY} is missing: run \`npx tsc --build\` first`);
   const args =
     options.preload === 'none' ? [options.file] : [options.preload, '@tracetail/otel/register', options.file];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(options.nodeBinary ?? process.execPath, args, {
     cwd: FIXTURES,
     env: {
       PATH: process.env.PATH,
