@@ -56,3 +56,13 @@ export class SinkTooLargeError extends TailerError {
     this.name = 'SinkTooLargeError';
   }
 }
+
+/** What a 401/403 from a sink means for the operator, naming the config key to fix; '' otherwise. */
+export function authHint(status: number, sink: 'loki' | 'elasticsearch'): string {
+  if (status === 401) return `authentication failed; check sinks.${sink}.auth`;
+  if (status === 403)
+    return sink === 'loki'
+      ? 'access denied; check sinks.loki.auth and sinks.loki.tenant'
+      : 'access denied; the credentials of sinks.elasticsearch.auth lack a privilege (index templates, create_doc)';
+  return '';
+}

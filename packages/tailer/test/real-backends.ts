@@ -1,7 +1,8 @@
 // Helpers for the tests against the real Loki and Elasticsearch (not a test file itself): run the
 // tailer CLI as a child process, write log lines, count what arrived, sample the child's RSS.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -119,12 +120,13 @@ export async function lokiCount(
   runId: string,
   selector = '',
   range = '2h',
+  access: Access = {},
 ): Promise<number> {
   const query = `sum(count_over_time({run="${runId}"${selector}}[${range}]))`;
   const url = `${lokiUrl}/loki/api/v1/query?query=${encodeURIComponent(query)}&time=${Date.now() * 1e6 + 60e9}`;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`loki query ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+  const response = await request(url, access);
+  if (response.status !== 200) throw new Error(`loki query ${response.status}: ${response.body}`);
+  const body = JSON.parse(response.body) as { data: { result: { value: [number, string] }[] } };
   return Number(body.data.result[0]?.value[1] ?? 0);
 }
 
@@ -132,6 +134,7 @@ export async function lokiQuery(
   lokiUrl: string,
   logql: string,
   limit = 100,
+  access: Access = {},
 ): Promise<{ labels: Record<string, string>; line: string; metadata?: Record<string, string> }[]> {
   const now = Date.now();
   const params = new URLSearchParams({
@@ -140,9 +143,9 @@ export async function lokiQuery(
     start: String((now - 2 * 3600_000) * 1e6),
     end: String((now + 60_000) * 1e6),
   });
-  const response = await fetch(`${lokiUrl}/loki/api/v1/query_range?${params}`);
-  if (!response.ok) throw new Error(`loki query ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as {
+  const response = await request(`${lokiUrl}/loki/api/v1/query_range?${params}`, access);
+  if (response.status !== 200) throw new Error(`loki query ${response.status}: ${response.body}`);
+  const body = JSON.parse(response.body) as {
     data: {
       result: { stream: Record<string, string>; values: [string, string, Record<string, string>?][] }[];
     };
@@ -157,16 +160,17 @@ export async function esRequest(
   path: string,
   body?: unknown,
   method = body === undefined ? 'GET' : 'POST',
+  access: Access = {},
 ): Promise<Record<string, unknown>> {
-  const response = await fetch(`${esUrl}${path}`, {
+  const response = await request(`${esUrl}${path}`, {
+    ...access,
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...access.headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok)
-    throw new Error(`elasticsearch ${path} ${response.status}: ${JSON.stringify(json).slice(0, 500)}`);
-  return json;
+  if (response.status < 200 || response.status >= 300)
+    throw new Error(`elasticsearch ${path} ${response.status}: ${response.body.slice(0, 500)}`);
+  return JSON.parse(response.body) as Record<string, unknown>;
 }
 
 /**
@@ -177,14 +181,17 @@ export async function esRequest(
 export async function esCounts(
   esUrl: string,
   runId: string,
+  access: Access = {},
 ): Promise<{ docs: number; numbered: number; sum: number; min: number; max: number }> {
   const pattern = `tt-${runId}-*`;
-  await esRequest(esUrl, `/${pattern}/_refresh?allow_no_indices=true`, undefined, 'POST');
-  const result = (await esRequest(esUrl, `/${pattern}/_search?allow_no_indices=true`, {
-    size: 0,
-    track_total_hits: true,
-    aggs: { n: { stats: { field: 'n' } } },
-  })) as {
+  await esRequest(esUrl, `/${pattern}/_refresh?allow_no_indices=true`, undefined, 'POST', access);
+  const result = (await esRequest(
+    esUrl,
+    `/${pattern}/_search?allow_no_indices=true`,
+    { size: 0, track_total_hits: true, aggs: { n: { stats: { field: 'n' } } } },
+    'POST',
+    access,
+  )) as {
     hits: { total: { value: number } };
     aggregations?: { n: { count: number; sum: number; min: number | null; max: number | null } };
   };
@@ -229,4 +236,150 @@ export function metricsPort(stderr: string): number {
   const match = /"metricsPort":(\d+)/.exec(stderr);
   if (!match) throw new Error('tailer did not report its metrics port');
   return Number(match[1]);
+}
+
+/** How a test reaches a backend: extra headers (tenant, auth) and, for https, CA and client cert files. */
+export interface Access {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+}
+
+/**
+ * One HTTP(S) request; https goes through node:https so a test CA and client certificate can be used
+ * (global fetch takes neither). Resolves with any status; rejects on connection and TLS errors.
+ */
+export function request(
+  url: string,
+  opts: Access & { method?: string; body?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  if (target.protocol !== 'https:') {
+    return fetch(url, {
+      method: opts.method ?? 'GET',
+      headers: opts.headers,
+      body: opts.body,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+    }).then(async (response) => ({ status: response.status, body: await response.text() }));
+  }
+  const { tls } = opts;
+  return new Promise((resolvePromise, reject) => {
+    const req = httpsRequest(
+      target,
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        ca: tls?.ca ? readFileSync(tls.ca) : undefined,
+        cert: tls?.cert ? readFileSync(tls.cert) : undefined,
+        key: tls?.key ? readFileSync(tls.key) : undefined,
+        agent: false,
+        timeout: opts.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`${url}: no answer within ${opts.timeoutMs ?? 30_000} ms`)),
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+export interface TestPki {
+  /** The CA that signed the server and client certificates. */
+  readonly ca: string;
+  /** Server certificate (SANs IP:127.0.0.1, DNS:localhost) and its key. */
+  readonly serverCert: string;
+  readonly serverKey: string;
+  /** Client certificate for mutual TLS, signed by `ca`. */
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** A second CA that signed nothing here: trusting only it must fail the handshake. */
+  readonly otherCa: string;
+}
+
+/** A throwaway PKI made with the openssl CLI: two CAs, a server and a client certificate (RSA 2048, 2 days). */
+export function makeTestPki(dir: string, openssl = '/usr/bin/openssl'): TestPki {
+  mkdirSync(dir, { recursive: true });
+  const at = (name: string) => join(dir, name);
+  const run = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
+  const makeCa = (name: string, subject: string) =>
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      subject,
+      '-keyout',
+      at(`${name}.key`),
+      '-out',
+      at(`${name}.pem`),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
+  const makeLeaf = (name: string, subject: string, extensions: string) => {
+    run(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      subject,
+      '-keyout',
+      at(`${name}.key`),
+      '-out',
+      at(`${name}.csr`),
+    );
+    writeFileSync(at(`${name}.ext`), extensions);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      at(`${name}.ext`),
+      '-out',
+      at(`${name}.pem`),
+    );
+  };
+  makeCa('ca', '/CN=tracetail test CA');
+  makeCa('other-ca', '/CN=tracetail unrelated CA');
+  makeLeaf(
+    'server',
+    '/CN=localhost',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+  );
+  makeLeaf(
+    'client',
+    '/CN=tracetail-tailer',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+  );
+  return {
+    ca: at('ca.pem'),
+    serverCert: at('server.pem'),
+    serverKey: at('server.key'),
+    clientCert: at('client.pem'),
+    clientKey: at('client.key'),
+    otherCa: at('other-ca.pem'),
+  };
 }

@@ -5,7 +5,7 @@
 // Why not the official client: it served functionally, but loading it alone added 36 MiB of RSS (36 of
 // the 150 MB budget) for two endpoints; `_bulk` and `_index_template` are plain HTTP + NDJSON.
 import type { ElasticsearchConfig } from '../config/types.ts';
-import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
+import { authHint, SinkRetryableError, SinkTooLargeError } from '../errors.ts';
 import { type LogRecord, parseFields } from '../parse/record.ts';
 import { HttpPoster } from './http-client.ts';
 import { emptyResult, type Rejection, type SendResult, type Sink } from './sink.ts';
@@ -97,6 +97,12 @@ export function indexTemplate(prefix: string, stream: 'app' | 'audit'): Record<s
   };
 }
 
+/** "401 (authentication failed; check sinks.elasticsearch.auth): <body>", the hint only for 401/403. */
+function answered(response: { status: number; body: string }): string {
+  const hint = authHint(response.status, 'elasticsearch');
+  return `${response.status}${hint ? ` (${hint})` : ''}: ${response.body.slice(0, 300).trim()}`;
+}
+
 interface BulkItem {
   status: number;
   error?: { type?: string; reason?: string };
@@ -144,7 +150,7 @@ export class ElasticsearchSink implements Sink {
       if (response.status < 200 || response.status >= 300) {
         throw new SinkRetryableError(
           response.status,
-          `index template ${String(name)}: ${response.status} ${response.body.slice(0, 300)}`,
+          `index template ${String(name)}: ${answered(response)}`,
         );
       }
     }
@@ -176,10 +182,7 @@ export class ElasticsearchSink implements Sink {
       return { rejected: records.map((record) => ({ record, status, reason })), retry: [], duplicates: 0 };
     }
     if (status < 200 || status >= 300) {
-      throw new SinkRetryableError(
-        status,
-        `elasticsearch answered ${status}: ${response.body.slice(0, 300)}`,
-      );
+      throw new SinkRetryableError(status, `elasticsearch answered ${answered(response)}`);
     }
     let reply: BulkReply;
     try {

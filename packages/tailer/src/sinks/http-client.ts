@@ -5,6 +5,45 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { TlsConfig } from '../config/types.ts';
 
+// Certificate checks the client made (the server's certificate is not trusted or does not match).
+const untrustedServer = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A TLS failure said plainly, with the config key to look at: Node's own messages ("unable to get
+ * local issuer certificate") do not say it was TLS, whose certificate, or what to change. The original
+ * error is the cause and its code is kept; other errors are returned unchanged.
+ */
+export function explainTlsError(error: Error, target: URL): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || target.protocol !== 'https:') return error;
+  // OpenSSL's errors carry a short `reason` ("tlsv13 alert certificate required"); the message is a
+  // multi-line dump.
+  const reason = (error as { reason?: unknown }).reason;
+  const detail = typeof reason === 'string' && reason !== '' ? reason : error.message.trim();
+  let text: string | undefined;
+  if (untrustedServer.has(code)) {
+    text = `TLS: the server certificate of ${target.host} is not trusted (${code}: ${detail}); check tls.ca`;
+  } else if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
+    // E.g. ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: the server wants a client certificate.
+    text = `TLS: ${target.host} refused the handshake (${code}: ${detail}); check tls.cert and tls.key`;
+  }
+  if (text === undefined) return error;
+  const explained = new Error(text, { cause: error }) as NodeJS.ErrnoException;
+  explained.code = code;
+  return explained;
+}
+
 export interface HttpResponse {
   readonly status: number;
   readonly body: string;
@@ -77,7 +116,7 @@ export class HttpPoster {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`request timed out after ${this.#timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error) => reject(explainTlsError(error, target)));
       req.end(body);
     });
   }

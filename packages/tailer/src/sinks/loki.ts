@@ -4,7 +4,7 @@
 // duplicates) until each rejected entry is known and set aside with Loki's reason.
 import { compressSync } from 'snappy';
 import type { LokiConfig } from '../config/types.ts';
-import { SinkRetryableError, SinkTooLargeError } from '../errors.ts';
+import { authHint, SinkRetryableError, SinkTooLargeError } from '../errors.ts';
 import type { LogRecord } from '../parse/record.ts';
 import { toNanoString } from '../parse/timestamp.ts';
 import { HttpPoster } from './http-client.ts';
@@ -200,7 +200,11 @@ export class LokiSink implements Sink {
       status === 404 ||
       status === 408
     ) {
-      throw new SinkRetryableError(status, `loki answered ${status}: ${response.body.slice(0, 300).trim()}`);
+      const hint = authHint(status, 'loki');
+      throw new SinkRetryableError(
+        status,
+        `loki answered ${status}${hint ? ` (${hint})` : ''}: ${response.body.slice(0, 300).trim()}`,
+      );
     }
     return {
       rejected: records.map((record) => ({ record, status, reason: rejectionReason(response.body) })),
