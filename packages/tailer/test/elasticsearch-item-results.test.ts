@@ -1,5 +1,5 @@
-// Per-item `_bulk` handling through the official client, answered by an in-process server with
-// scripted item statuses (the real Elasticsearch is used by the integration tests).
+// Per-item `_bulk` handling and request credentials, answered by an in-process server with scripted
+// item statuses (the real Elasticsearch is used by the integration tests).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ElasticsearchSink } from '../src/sinks/elasticsearch.ts';
@@ -50,4 +50,41 @@ test('201 delivered, 409 counted as delivered, 429 retried alone, 400 dead-lette
   assert.equal(dead.length, 1);
   assert.equal(dead[0]!.reason, 'document_parsing_exception: bad field');
   assert.equal(JSON.parse(dead[0]!.line).message, 'line 3');
+});
+
+test('credentials: an API key goes as "ApiKey <encoded>", a user as Basic, on the template and the bulk requests alike', async () => {
+  const seen: { url: string; authorization: string | undefined }[] = [];
+  const server = await httpServer((req, _body, res) => {
+    seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+    res.setHeader('x-elastic-product', 'Elasticsearch');
+    res.setHeader('content-type', 'application/json');
+    if (!req.url?.startsWith('/_bulk')) return res.writeHead(200).end('{"acknowledged":true}');
+    res.writeHead(200).end(JSON.stringify({ errors: false, items: [{ create: { status: 201 } }] }));
+  });
+  try {
+    for (const [auth, expected] of [
+      [
+        { apiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==' },
+        'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==',
+      ],
+      [
+        { username: 'shipper', password: 'p@ss:word' },
+        `Basic ${Buffer.from('shipper:p@ss:word').toString('base64')}`,
+      ],
+    ] as const) {
+      seen.length = 0;
+      const config = testConfig({ elasticsearch: { url: server.url, auth } });
+      const { worker, acked } = workerFor(await ElasticsearchSink.create(config.sinks.elasticsearch!));
+      worker.start();
+      worker.push(makeRecords(1, config)[0]!);
+      await waitFor(() => acked.length === 1);
+      await worker.stop(Date.now() + 1000);
+      assert.ok(
+        seen.some((r) => r.url.startsWith('/_bulk')) && seen.some((r) => !r.url.startsWith('/_bulk')),
+      );
+      for (const request of seen) assert.equal(request.authorization, expected, request.url);
+    }
+  } finally {
+    await server.close();
+  }
 });
