@@ -95,33 +95,49 @@ export function esCount(
     .bucketAggs(buckets);
 }
 
-/** `job` is the service name (file_sd `service` label, or service.name through the Collector). */
-export function serviceVariable(sourceMetric = 'process_uptime_seconds'): dashboard.QueryVariableBuilder {
-  const query = `label_values(${sourceMetric}, job)`;
-  return new dashboard.QueryVariableBuilder('job')
-    .label('Service')
-    .datasource(DATASOURCES.prometheus)
-    .query(query)
-    .definition(query)
+/**
+ * A multi-select query variable (with "All") refreshed with the time range: every filter variable of
+ * the tracetail dashboards. Without `allValue`, "All" expands to the listed values.
+ */
+export function multiValueVariable(opts: {
+  name: string;
+  label: string;
+  datasource: common.DataSourceRef;
+  query: string;
+  allValue?: string;
+}): dashboard.QueryVariableBuilder {
+  const variable = new dashboard.QueryVariableBuilder(opts.name)
+    .label(opts.label)
+    .datasource(opts.datasource)
+    .query(opts.query)
+    .definition(opts.query)
     .multi(true)
-    .includeAll(true)
-    .allValue('.*')
+    .includeAll(true);
+  if (opts.allValue !== undefined) variable.allValue(opts.allValue);
+  return variable
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc);
 }
 
+/** `job` is the service name (file_sd `service` label, or service.name through the Collector). */
+export function serviceVariable(sourceMetric = 'process_uptime_seconds'): dashboard.QueryVariableBuilder {
+  return multiValueVariable({
+    name: 'job',
+    label: 'Service',
+    datasource: DATASOURCES.prometheus,
+    query: `label_values(${sourceMetric}, job)`,
+    allValue: '.*',
+  });
+}
+
 export function instanceVariable(): dashboard.QueryVariableBuilder {
-  const query = 'label_values(up{job=~"$job"}, instance)';
-  return new dashboard.QueryVariableBuilder('instance')
-    .label('Instance')
-    .datasource(DATASOURCES.prometheus)
-    .query(query)
-    .definition(query)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*')
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.AlphabeticalAsc);
+  return multiValueVariable({
+    name: 'instance',
+    label: 'Instance',
+    datasource: DATASOURCES.prometheus,
+    query: 'label_values(up{job=~"$job"}, instance)',
+    allValue: '.*',
+  });
 }
 
 /** Links every tracetail dashboard to the others, keeping the time range and the variables. */

@@ -6,7 +6,15 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as logs from '@grafana/grafana-foundation-sdk/logs';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { DATASOURCES, esCount, esDocuments, logql, newDashboard, UIDS } from './common.ts';
+import {
+  DATASOURCES,
+  esCount,
+  esDocuments,
+  logql,
+  multiValueVariable,
+  newDashboard,
+  UIDS,
+} from './common.ts';
 
 /** Loki stream selector for the selected services; `lane` is the tailer's stream label (app | audit). */
 function streams(lane: 'app' | 'audit'): string {
@@ -28,15 +36,12 @@ const ES_SERVICES = 'service.name:(${service:lucene})';
 const ES_CORRELATION = `${ES_SERVICES} AND correlation_id:\${correlation_id:lucene}*`;
 
 function serviceFromLoki(): dashboard.QueryVariableBuilder {
-  return new dashboard.QueryVariableBuilder('service')
-    .label('Service')
-    .datasource(DATASOURCES.loki)
-    .query('label_values(service_name)')
-    .definition('label_values(service_name)')
-    .multi(true)
-    .includeAll(true)
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.AlphabeticalAsc);
+  return multiValueVariable({
+    name: 'service',
+    label: 'Service',
+    datasource: DATASOURCES.loki,
+    query: 'label_values(service_name)',
+  });
 }
 
 /** Explore URL that opens a trace id in the Jaeger datasource (Grafana fills ${__value.raw}). */

@@ -5,22 +5,27 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { DATASOURCES, linkTo, newDashboard, prom, serviceVariable, steps, UIDS } from './common.ts';
+import {
+  DATASOURCES,
+  linkTo,
+  multiValueVariable,
+  newDashboard,
+  prom,
+  serviceVariable,
+  steps,
+  UIDS,
+} from './common.ts';
 
 const SEL = 'job=~"$job", gen_ai_tool_name=~"$tool"';
 
 function toolVariable(): dashboard.QueryVariableBuilder {
-  const query = 'label_values(tracetail_mcp_tool_calls_total{job=~"$job"}, gen_ai_tool_name)';
-  return new dashboard.QueryVariableBuilder('tool')
-    .label('Tool')
-    .datasource(DATASOURCES.prometheus)
-    .query(query)
-    .definition(query)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*')
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.AlphabeticalAsc);
+  return multiValueVariable({
+    name: 'tool',
+    label: 'Tool',
+    datasource: DATASOURCES.prometheus,
+    query: 'label_values(tracetail_mcp_tool_calls_total{job=~"$job"}, gen_ai_tool_name)',
+    allValue: '.*',
+  });
 }
 
 export function toolMonitoring(): dashboard.Dashboard {
