@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import {
   defaultBackends,
   obtain,
+  obtainComposeCli,
   reapOrphans,
   StackError,
   startStack,
@@ -39,7 +40,9 @@ async function prepareStack(): Promise<void> {
   if (!fullSuite) return;
   const obtainStarted = Date.now();
   await obtain(defaultBackends);
-  console.log(`test: backends obtained in ${seconds(obtainStarted)}`);
+  // Not a backend: the docker compose CLI that test/stack/compose.test.ts runs `config` with.
+  await obtainComposeCli();
+  console.log(`test: backends and the compose CLI obtained in ${seconds(obtainStarted)}`);
   const startStarted = Date.now();
   await startStack(
     stackDir,

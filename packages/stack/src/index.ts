@@ -12,7 +12,7 @@ export {
 export type { NodeRuntime } from './node-runtime.ts';
 export { minimumNodeVersion, nodeRuntimeBinary, nodeRuntimes, obtainNodeRuntime } from './node-runtime.ts';
 export type { BackendName } from './obtain.ts';
-export { allBackends, defaultBackends, obtain } from './obtain.ts';
+export { allBackends, defaultBackends, obtain, obtainComposeCli } from './obtain.ts';
 export { reapOrphans } from './orphan-registry.ts';
 export { cacheRoot, defaultStackDir, repoRoot } from './paths.ts';
 export { setProgressSink } from './progress.ts';

@@ -20,7 +20,7 @@ import { cacheRoot, componentCacheDir, repoPath } from './paths.ts';
 import { debianVersion, isRoot, requireApt, requireJava } from './prerequisites.ts';
 import { formatDuration, report, withProgress } from './progress.ts';
 import { runLogged } from './run-command.ts';
-import type { GoWrapperPin } from './versions.ts';
+import type { GoBuildPin } from './versions.ts';
 import { versions } from './versions.ts';
 
 export type BackendName =
@@ -97,9 +97,11 @@ async function obtainCollector(): Promise<void> {
   });
 }
 
-// ---- Jaeger and Loki: a committed wrapper module (go.mod + go.sum) built with `go build` ----
+// ---- Jaeger, Loki and the compose CLI: a committed wrapper module (go.mod + go.sum) built with `go build` ----
 
-export function goWrapperBinary(name: 'jaeger' | 'loki'): string {
+type GoBuilt = 'jaeger' | 'loki' | 'compose';
+
+export function goWrapperBinary(name: GoBuilt): string {
   return join(componentCacheDir(name, versions()[name].version), 'bin', name);
 }
 
@@ -114,11 +116,7 @@ function isBuilt(binary: string, stamp: string): boolean {
   );
 }
 
-async function obtainGoWrapper(
-  name: 'jaeger' | 'loki',
-  pin: GoWrapperPin,
-  tags: readonly string[],
-): Promise<void> {
+async function obtainGoWrapper(name: GoBuilt, pin: GoBuildPin, tags: readonly string[]): Promise<void> {
   const binary = goWrapperBinary(name);
   const files = ['go.mod', 'go.sum', 'tools.go'].map((file) => {
     const from = repoPath(pin.wrapper, file);
@@ -318,6 +316,17 @@ const obtainers: Record<BackendName, () => Promise<void>> = {
   elasticsearch: obtainElasticsearch,
   grafana: obtainGrafana,
 };
+
+/**
+ * The docker compose CLI (plugin binary, also runnable on its own as `docker compose`), built once
+ * and cached: the tests run its `config` on compose/docker-compose.yml, no Docker engine needed.
+ */
+export async function obtainComposeCli(): Promise<string> {
+  await withFileLock(join(cacheRoot(), 'locks', 'obtain-compose.lock'), () =>
+    obtainGoWrapper('compose', versions().compose, []),
+  );
+  return goWrapperBinary('compose');
+}
 
 /** Installs, downloads or builds each backend into the cache (one at a time: two cores), with progress. */
 export async function obtain(names: readonly BackendName[]): Promise<void> {

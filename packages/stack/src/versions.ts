@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { StackConfigError } from './errors.ts';
 import { repoPath } from './paths.ts';
 
-export interface GoWrapperPin {
+/** A Go program built from a committed wrapper module (go.mod + go.sum + tools.go). */
+export interface GoBuildPin {
   readonly version: string;
   readonly module: string;
   readonly moduleVersion: string;
@@ -10,6 +11,9 @@ export interface GoWrapperPin {
   /** `-X` linker assignment that stamps the version the binary reports (upstream's Makefile sets it). */
   readonly versionVariable: string;
   readonly wrapper: string;
+}
+
+export interface GoWrapperPin extends GoBuildPin {
   readonly image: string;
 }
 
@@ -40,6 +44,8 @@ export interface Versions {
     readonly javaMajor: number;
     readonly image: string;
   };
+  /** The docker compose CLI plugin, to validate compose/docker-compose.yml where Docker is absent. */
+  readonly compose: GoBuildPin & { readonly note: string };
   readonly grafana: { readonly version: string; readonly image: string; readonly native: string };
 }
 
@@ -52,6 +58,7 @@ const required: Record<keyof Versions, readonly string[]> = {
   prometheus: ['version', 'debianPackage', 'debianVersion', 'image'],
   alertmanager: ['version', 'debianPackage', 'debianVersion', 'image'],
   elasticsearch: ['version', 'maven', 'javaMajor', 'image'],
+  compose: ['version', 'module', 'moduleVersion', 'package', 'versionVariable', 'wrapper', 'note'],
   grafana: ['version', 'image', 'native'],
 };
 
